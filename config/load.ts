@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { FIELDS, FieldName, RawConfig } from "./fields";
+import { ModelSource, parseModelSource } from "./model-source";
+import { DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+
+export type EndpointConfig =
+  | { readonly mode: "real-time"; readonly instanceType: string; readonly instanceCount: number }
+  | { readonly mode: "serverless"; readonly memorySizeMb: number; readonly maxConcurrency: number; readonly provisionedConcurrency: number };
+
+export interface AppConfig {
+  readonly region: string;
+  readonly namePrefix: string;
+  /** Bucket of the Terraform state; undefined keeps the local backend. */
+  readonly stateBucket?: string;
+  readonly model: {
+    readonly source: ModelSource;
+    readonly task: string;
+    readonly transformersVersion: string;
+    readonly pytorchVersion: string;
+    readonly containerLogLevel: number;
+  };
+  readonly endpoint: EndpointConfig;
+  readonly api: {
+    readonly routePath: string;
+    readonly stageName: string;
+    readonly authMode: "api-key" | "iam";
+    readonly throttle: { readonly burstLimit: number; readonly rateLimit: number };
+    readonly quotaPerDay: number;
+    readonly executionLogging: boolean;
+    readonly limits: { readonly maxTexts: number; readonly maxTextChars: number };
+  };
+  readonly lambda: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly reservedConcurrency?: number;
+    readonly logRequestText: boolean;
+  };
+  readonly manageApiGatewayAccount: boolean;
+  readonly logRetentionDays: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ConfigInputs {
+  /** Environment variables (highest precedence). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `cdktf.json` context, keyed by field name. */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+const NAMES = Object.keys(FIELDS) as FieldName[];
+
+function where(name: FieldName): string {
+  return `${name} (env ${FIELDS[name].env}, context "${name}")`;
+}
+
+function rawInput(inputs: ConfigInputs): Record<string, unknown> {
+  const unknownKeys = Object.keys(inputs.context ?? {}).filter(
+    (k) => !NAMES.includes(k as FieldName) && !k.startsWith("cdktf") && !k.startsWith("excludeStackIdFromLogicalIds") && !k.startsWith("allowSepCharsInLogicalIds"),
+  );
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(unknownKeys.map((k) => `context "${k}": unknown setting; allowed: ${NAMES.join(", ")}`));
+  }
+  return Object.fromEntries(
+    NAMES.map((name) => {
+      const fromEnv = inputs.env?.[FIELDS[name].env];
+      const value = fromEnv !== undefined && fromEnv !== "" ? fromEnv : inputs.context?.[name] ?? FIELDS[name].default;
+      return [name, value];
+    }),
+  );
+}
+
+function crossFieldProblems(c: RawConfig): string[] {
+  const problems: string[] = [];
+  if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
+    problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
+  }
+  const source = parseModelSource(c.modelSource);
+  if (typeof source === "string") problems.push(`${where("modelSource")}: ${source}; got '${c.modelSource}'`);
+  const processor = c.endpointMode === "serverless" ? "cpu" : processorFor(c.instanceType);
+  try {
+    resolveDlcImage({ region: c.region, transformersVersion: c.transformersVersion, pytorchVersion: c.pytorchVersion, processor });
+  } catch (e) {
+    if (!(e instanceof DlcImageError)) throw e;
+    problems.push(`${where(e.field)}: ${e.message}`);
+  }
+  return problems;
+}
+
+function shape(c: RawConfig): AppConfig {
+  const endpoint: EndpointConfig =
+    c.endpointMode === "serverless"
+      ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }
+      : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount };
+  return {
+    region: c.region,
+    namePrefix: c.namePrefix,
+    stateBucket: c.stateBucket === "" ? undefined : c.stateBucket,
+    model: {
+      source: parseModelSource(c.modelSource) as ModelSource,
+      task: c.task,
+      transformersVersion: c.transformersVersion,
+      pytorchVersion: c.pytorchVersion,
+      containerLogLevel: c.containerLogLevel,
+    },
+    endpoint,
+    api: {
+      routePath: c.routePath,
+      stageName: c.stageName,
+      authMode: c.authMode,
+      throttle: { burstLimit: c.throttleBurstLimit, rateLimit: c.throttleRateLimit },
+      quotaPerDay: c.quotaPerDay,
+      executionLogging: c.executionLogging,
+      limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars },
+    },
+    lambda: {
+      memoryMb: c.lambdaMemoryMb,
+      timeoutSeconds: c.lambdaTimeoutSeconds,
+      reservedConcurrency: c.lambdaReservedConcurrency >= 0 ? c.lambdaReservedConcurrency : undefined,
+      logRequestText: c.logRequestText,
+    },
+    manageApiGatewayAccount: c.manageApiGatewayAccount,
+    logRetentionDays: c.logRetentionDays,
+    tags: c.tags,
+  };
+}
+
+/**
+ * Builds the configuration from defaults, `cdktf.json` context and environment variables
+ * (in rising precedence), and validates all of it before anything is constructed.
+ * Throws a ConfigError listing every bad field with the allowed values.
+ */
+export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
+  const raw = rawInput(inputs);
+  const schema = z.object(Object.fromEntries(NAMES.map((n) => [n, FIELDS[n].schema])) as { [K in FieldName]: (typeof FIELDS)[K]["schema"] });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path[0] as FieldName;
+        return `${where(name)}: ${issue.message}; got ${JSON.stringify(raw[name])}`;
+      }),
+    );
+  }
+  const config = parsed.data as RawConfig;
+  const problems = crossFieldProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return shape(config);
+}
