@@ -1,0 +1,190 @@
+import importlib.util
+import json
+import tempfile
+import unittest
+
+from model.tests.fakes import LABELS, FakeModel, FakeTokenizer, InferenceModeSpy, load_inference
+
+inference = load_inference()
+HAS_TORCH = all(importlib.util.find_spec(name) for name in ("torch", "transformers"))
+
+
+def make_bundle(max_length: int = 512):
+    mode = InferenceModeSpy()
+    return inference.ModelBundle(
+        tokenizer=FakeTokenizer(),
+        model=FakeModel(mode),
+        labels=LABELS,
+        device="cpu",
+        max_length=max_length,
+        inference_mode=mode,
+    )
+
+
+def run(payload, bundle=None):
+    bundle = bundle or make_bundle()
+    request = inference.input_fn(json.dumps(payload), "application/json")
+    return json.loads(inference.output_fn(inference.predict_fn(request, bundle), "application/json"))
+
+
+class InputFnTest(unittest.TestCase):
+    def parse(self, payload, content_type="application/json"):
+        return inference.input_fn(payload, content_type)
+
+    def test_inputs_string(self):
+        request = self.parse('{"inputs": "great quarter"}')
+        self.assertEqual(request, inference.Request(["great quarter"], True, None))
+
+    def test_inputs_list_with_parameters(self):
+        request = self.parse(b'{"inputs": ["a", "b"], "parameters": {"top_k": 2}}')
+        self.assertEqual(request, inference.Request(["a", "b"], False, 2))
+
+    def test_bare_string_and_list(self):
+        self.assertEqual(self.parse('"profits fell"').inputs, ["profits fell"])
+        self.assertTrue(self.parse('"profits fell"').single)
+        self.assertEqual(self.parse('["x", "y"]'), inference.Request(["x", "y"], False, None))
+
+    def test_content_type_with_charset(self):
+        self.assertEqual(self.parse('"x"', "application/json; charset=utf-8").inputs, ["x"])
+
+    def test_null_top_k_means_all_labels(self):
+        self.assertIsNone(self.parse('{"inputs": "x", "parameters": {"top_k": null}}').top_k)
+
+    def assertRejected(self, body, fragment, content_type="application/json"):
+        with self.assertRaises(inference.InvalidInputError) as caught:
+            self.parse(body, content_type)
+        self.assertIn(fragment, str(caught.exception))
+        self.assertIsInstance(caught.exception, ValueError)
+
+    def test_errors_name_the_problem(self):
+        cases = [
+            ('"x"', "unsupported content type 'text/csv'", "text/csv"),
+            ('"x"', "unsupported content type None", None),
+            ("{not json", "not valid JSON", "application/json"),
+            (b"\xff\xfe", "not UTF-8", "application/json"),
+            ("{}", "missing field 'inputs'", "application/json"),
+            ('{"inputs": "x", "text": 1}', "unknown field(s) ['text']", "application/json"),
+            ('{"inputs": 3}', "got int", "application/json"),
+            ("null", "got NoneType", "application/json"),
+            ('{"inputs": []}', "must not be an empty list", "application/json"),
+            ('{"inputs": ["ok", 7]}', "inputs[1] must be a string", "application/json"),
+            ('{"inputs": "x", "parameters": []}', "'parameters' must be an object", "application/json"),
+            ('{"inputs": "x", "parameters": {"foo": 1}}', "unsupported parameter(s) ['foo']", "application/json"),
+            ('{"inputs": "x", "parameters": {"top_k": 0}}', "positive integer", "application/json"),
+            ('{"inputs": "x", "parameters": {"top_k": true}}', "positive integer", "application/json"),
+        ]
+        for body, fragment, content_type in cases:
+            with self.subTest(body=body):
+                self.assertRejected(body, fragment, content_type)
+
+    def test_too_many_inputs(self):
+        body = json.dumps({"inputs": ["x"] * (inference.MAX_INPUTS + 1)})
+        self.assertRejected(body, f"at most {inference.MAX_INPUTS}")
+
+
+class PredictFnTest(unittest.TestCase):
+    def test_single_input_returns_every_label_highest_first(self):
+        result = run({"inputs": "great results"})
+        self.assertEqual([item["label"] for item in result], ["Positive", "Neutral", "Negative"])
+        self.assertAlmostEqual(sum(item["score"] for item in result), 1.0, places=6)
+        self.assertTrue(all(isinstance(item["score"], float) for item in result))
+        scores = [item["score"] for item in result]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+
+    def test_list_input_keeps_order(self):
+        result = run(["an awful loss", "great results", "the meeting is on monday"])
+        self.assertEqual([r[0]["label"] for r in result], ["Negative", "Positive", "Neutral"])
+        self.assertTrue(all(len(r) == 3 for r in result))
+
+    def test_top_k(self):
+        result = run({"inputs": ["great", "awful"], "parameters": {"top_k": 1}})
+        self.assertEqual(result, [[{"label": "Positive", "score": result[0][0]["score"]}],
+                                  [{"label": "Negative", "score": result[1][0]["score"]}]])
+
+    def test_softmax_values(self):
+        [neutral_first] = run(["plain text"])
+        # logits [2, 0, 1] -> softmax
+        self.assertAlmostEqual(neutral_first[0]["score"], 0.66524096, places=6)
+        self.assertAlmostEqual(neutral_first[1]["score"], 0.24472847, places=6)
+
+    def test_batches_with_padding_and_truncation(self):
+        bundle = make_bundle(max_length=128)
+        texts = [("great " * (i % 7)) + f"text {i}" for i in range(inference.BATCH_SIZE * 2 + 3)]
+        result = run({"inputs": texts}, bundle)
+        calls = bundle.tokenizer.calls
+        self.assertEqual([len(c["texts"]) for c in calls], [inference.BATCH_SIZE, inference.BATCH_SIZE, 3])
+        for call in calls:
+            self.assertEqual(
+                {k: call[k] for k in ("padding", "truncation", "max_length", "return_tensors")},
+                {"padding": True, "truncation": True, "max_length": 128, "return_tensors": "pt"},
+            )
+        self.assertEqual(sorted(t for c in calls for t in c["texts"]), sorted(texts))
+        expected = ["Positive" if "great" in t else "Neutral" for t in texts]
+        self.assertEqual([r[0]["label"] for r in result], expected)
+
+    def test_batches_group_similar_lengths(self):
+        bundle = make_bundle()
+        texts = ["x" * (1000 if i % 2 else 1) for i in range(inference.BATCH_SIZE * 2)]
+        run(texts, bundle)
+        self.assertEqual([len(set(map(len, c["texts"]))) for c in bundle.tokenizer.calls], [1, 1])
+
+    def test_model_runs_under_inference_mode(self):
+        bundle = make_bundle()
+        run(["a"] * (inference.BATCH_SIZE + 1), bundle)
+        self.assertEqual(bundle.model.calls_outside_mode, 0)
+        self.assertEqual(bundle.inference_mode.entered, 1)
+
+
+class OutputFnTest(unittest.TestCase):
+    def test_json_for_json_and_any(self):
+        for accept in ("application/json", "*/*", None, "application/json; charset=utf-8"):
+            self.assertEqual(json.loads(inference.output_fn([[{"label": "a", "score": 1.0}]], accept)),
+                             [[{"label": "a", "score": 1.0}]])
+
+    def test_other_accept_rejected(self):
+        with self.assertRaises(inference.InvalidInputError):
+            inference.output_fn([], "text/csv")
+
+
+class MaxLengthTest(unittest.TestCase):
+    def test_tokenizer_limit_capped_by_position_embeddings(self):
+        self.assertEqual(inference.max_sequence_length(512, 512), 512)
+        self.assertEqual(inference.max_sequence_length(int(1e30), 512), 512)
+        self.assertEqual(inference.max_sequence_length(None, 512), 512)
+        self.assertEqual(inference.max_sequence_length(256, 512), 256)
+        self.assertEqual(inference.max_sequence_length(1024, 512), 512)
+
+
+@unittest.skipUnless(HAS_TORCH, "torch and transformers are not installed")
+class RealModelTest(unittest.TestCase):
+    """A tiny randomly initialised BERT written to disk, loaded through model_fn."""
+
+    def test_long_text_is_truncated_and_all_labels_ranked(self):
+        from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+        with tempfile.TemporaryDirectory() as model_dir:
+            words = ["profit", "loss", "growth", "market", "the", "a"]
+            with open(f"{model_dir}/vocab.txt", "w", encoding="utf-8") as vocab:
+                vocab.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+            BertTokenizerFast(vocab_file=f"{model_dir}/vocab.txt").save_pretrained(model_dir)
+            config = BertConfig(
+                vocab_size=len(words) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                intermediate_size=32, max_position_embeddings=512, num_labels=3,
+                id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
+            )
+            BertForSequenceClassification(config).save_pretrained(model_dir)
+
+            bundle = inference.model_fn(model_dir)
+            self.assertFalse(bundle.model.training)
+            self.assertEqual(bundle.max_length, 512)
+            request = inference.input_fn(json.dumps({"inputs": ["profit growth", "loss " * 3000]}), "application/json")
+            result = json.loads(inference.output_fn(inference.predict_fn(request, bundle), "application/json"))
+            self.assertEqual(len(result), 2)
+            for ranked in result:
+                self.assertEqual(sorted(item["label"] for item in ranked), sorted(LABELS))
+                scores = [item["score"] for item in ranked]
+                self.assertEqual(scores, sorted(scores, reverse=True))
+
+
+if __name__ == "__main__":
+    unittest.main()
