@@ -1,0 +1,62 @@
+import {
+  DEFAULT_REQUEST_LIMITS,
+  MAX_ENDPOINT_PAYLOAD_BYTES,
+  type RequestLimits,
+  worstCaseEndpointPayloadBytes,
+} from "./contract";
+
+export interface HandlerConfig {
+  endpointName: string;
+  limits: RequestLimits;
+  /** Per-attempt limit on one InvokeEndpoint HTTP request. */
+  invokeTimeoutMs: number;
+  /** Attempts in all (1 = no retry) for retryable SDK errors. */
+  invokeMaxAttempts: number;
+  logRequestText: boolean;
+}
+
+export const DEFAULT_INVOKE_TIMEOUT_MS = 12_000;
+export const DEFAULT_INVOKE_MAX_ATTEMPTS = 2;
+// API Gateway gives up at 29 s; keep the SDK's own worst case (attempts x timeout, plus
+// sub-second retry backoff) clear of it. The handler also aborts at the Lambda deadline.
+export const MAX_INVOKE_BUDGET_MS = 26_000;
+
+const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** Reads the handler's configuration from the environment; throws naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const problems: string[] = [];
+  const positiveInt = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (Number.isSafeInteger(value) && value > 0) return value;
+    problems.push(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+
+  const endpointName = env.ENDPOINT_NAME ?? "";
+  if (!ENDPOINT_NAME_PATTERN.test(endpointName)) {
+    problems.push(`ENDPOINT_NAME must be a SageMaker endpoint name, got ${JSON.stringify(endpointName)}`);
+  }
+  const config: HandlerConfig = {
+    endpointName,
+    limits: {
+      maxTexts: positiveInt("MAX_TEXTS", DEFAULT_REQUEST_LIMITS.maxTexts),
+      maxTextChars: positiveInt("MAX_TEXT_CHARS", DEFAULT_REQUEST_LIMITS.maxTextChars),
+    },
+    invokeTimeoutMs: positiveInt("INVOKE_TIMEOUT_MS", DEFAULT_INVOKE_TIMEOUT_MS),
+    invokeMaxAttempts: positiveInt("INVOKE_MAX_ATTEMPTS", DEFAULT_INVOKE_MAX_ATTEMPTS),
+    logRequestText: env.LOG_REQUEST_TEXT === "true",
+  };
+  if (worstCaseEndpointPayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
+    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit`);
+  }
+  if (config.invokeTimeoutMs * config.invokeMaxAttempts > MAX_INVOKE_BUDGET_MS) {
+    problems.push(`INVOKE_TIMEOUT_MS x INVOKE_MAX_ATTEMPTS must be at most ${MAX_INVOKE_BUDGET_MS} ms (API Gateway stops at 29 s)`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid sentiment handler configuration: ${problems.join("; ")}`);
+  }
+  return config;
+}

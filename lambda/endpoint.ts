@@ -1,0 +1,43 @@
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import type { HandlerConfig } from "./config";
+import { BadModelResponseError } from "./errors";
+import { endpointRequest } from "./sentiment";
+
+const CONNECTION_TIMEOUT_MS = 3_000;
+
+/** Region and credentials come from the Lambda environment; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` redirects it. */
+export function createClient(config: Pick<HandlerConfig, "invokeTimeoutMs" | "invokeMaxAttempts">): SageMakerRuntimeClient {
+  return new SageMakerRuntimeClient({
+    maxAttempts: config.invokeMaxAttempts,
+    // Options for the SDK's own NodeHttpHandler. Without throwOnRequestTimeout it only warns.
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: config.invokeTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+/** Sends the texts to the endpoint and returns its parsed JSON answer. */
+export async function invokeModel(
+  client: SageMakerRuntimeClient,
+  endpointName: string,
+  texts: readonly string[],
+  abortSignal: AbortSignal,
+): Promise<unknown> {
+  const output = await client.send(
+    new InvokeEndpointCommand({
+      EndpointName: endpointName,
+      ContentType: "application/json",
+      Accept: "application/json",
+      Body: JSON.stringify(endpointRequest(texts)),
+    }),
+    { abortSignal },
+  );
+  const body = output.Body?.transformToString("utf8") ?? "";
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${body.length} chars)`);
+  }
+}

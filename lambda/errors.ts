@@ -1,0 +1,70 @@
+/** An error whose message is written for the client (validation, content type). */
+export class ClientError extends Error {
+  constructor(
+    readonly statusCode: 400 | 415,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ClientError";
+  }
+}
+
+/** The endpoint answered, but not in a shape this handler understands. */
+export class BadModelResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BadModelResponseError";
+  }
+}
+
+export interface MappedError {
+  statusCode: number;
+  /** Safe to show to the client. */
+  message: string;
+  headers: Record<string, string>;
+  /** `client`: the caller's fault; `upstream`: the endpoint's; `internal`: a bug or misconfiguration. */
+  kind: "client" | "upstream" | "internal";
+}
+
+// Seconds; a model that is not ready is usually loading (minutes on a cold serverless endpoint),
+// throttling clears quickly.
+export const RETRY_AFTER_MODEL_NOT_READY_S = 10;
+export const RETRY_AFTER_THROTTLED_S = 2;
+
+const upstream = (statusCode: number, message: string, retryAfterS?: number): MappedError => ({
+  statusCode,
+  message,
+  headers: retryAfterS === undefined ? {} : { "Retry-After": String(retryAfterS) },
+  kind: "upstream",
+});
+
+// Keyed by the SDK error `name` (SageMaker's `x-amzn-ErrorType`, or the HTTP handler's error).
+const BY_NAME: ReadonlyMap<string, MappedError> = new Map([
+  ["ModelError", upstream(502, "The model failed to process the request.")],
+  ["BadModelResponseError", upstream(502, "The model returned an unexpected response.")],
+  ["InternalFailure", upstream(502, "The model endpoint failed to process the request.")],
+  ["InternalDependencyException", upstream(502, "The model endpoint failed to process the request.")],
+  ["ModelNotReadyException", upstream(503, "The model is not ready yet; retry later.", RETRY_AFTER_MODEL_NOT_READY_S)],
+  ["ThrottlingException", upstream(503, "The model endpoint is busy; retry later.", RETRY_AFTER_THROTTLED_S)],
+  ["ServiceUnavailable", upstream(503, "The model endpoint is temporarily unavailable; retry later.")],
+  ["TimeoutError", upstream(504, "The model did not answer in time.")],
+  ["AbortError", upstream(504, "The model did not answer in time.")],
+]);
+
+const INTERNAL: MappedError = {
+  statusCode: 500,
+  message: "Internal server error.",
+  headers: {},
+  kind: "internal",
+};
+
+/** The one place where an error becomes an HTTP status and a client-safe message. */
+export function mapError(error: unknown): MappedError {
+  if (error instanceof ClientError) {
+    return { statusCode: error.statusCode, message: error.message, headers: {}, kind: "client" };
+  }
+  if (error instanceof Error) {
+    return BY_NAME.get(error.name) ?? INTERNAL;
+  }
+  return INTERNAL;
+}

@@ -1,0 +1,61 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { loadConfig } from "./config";
+import { sentimentRequestSchema } from "./contract";
+import { createClient, invokeModel } from "./endpoint";
+import { mapError } from "./errors";
+import { jsonResponse, parseRequest } from "./request";
+import { predictionsFrom } from "./sentiment";
+
+// Time kept back from the Lambda deadline to log and return a 504 instead of being killed.
+const DEADLINE_RESERVE_MS = 500;
+
+const config = loadConfig(process.env);
+const logger = new Logger();
+const client = createClient(config);
+const schema = sentimentRequestSchema(config.limits);
+
+async function classify(event: APIGatewayProxyEvent, context: Context) {
+  const request = parseRequest(event, schema);
+  const texts = request.text === undefined ? (request.texts ?? []) : [request.text];
+  if (config.logRequestText) {
+    logger.info("request text", { texts });
+  }
+  const abortSignal = AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS));
+  const invokedAt = performance.now();
+  const output = await invokeModel(client, config.endpointName, texts, abortSignal);
+  const modelLatencyMs = Math.round(performance.now() - invokedAt);
+  return { data: predictionsFrom(output, texts.length, request.all_scores === true), modelLatencyMs };
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  const startedAt = performance.now();
+  const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+  logger.addContext(context);
+  logger.appendKeys({ requestId });
+  let result: APIGatewayProxyResult;
+  let modelLatencyMs: number | undefined;
+  try {
+    const classified = await classify(event, context);
+    modelLatencyMs = classified.modelLatencyMs;
+    result = jsonResponse(200, { data: classified.data });
+  } catch (error) {
+    const mapped = mapError(error);
+    if (mapped.kind === "client") {
+      logger.info("request rejected", { reason: mapped.message });
+    } else if (mapped.kind === "upstream") {
+      logger.warn("model endpoint error", { error: asError(error) });
+    } else {
+      logger.error("unexpected error", { error: asError(error) });
+    }
+    result = jsonResponse(mapped.statusCode, { message: mapped.message, requestId }, mapped.headers);
+  }
+  logger.info("request completed", {
+    statusCode: result.statusCode,
+    latencyMs: Math.round(performance.now() - startedAt),
+    modelLatencyMs,
+  });
+  return result;
+}
