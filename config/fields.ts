@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_REQUEST_LIMITS } from "../lambda/contract";
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -39,6 +40,7 @@ function parseTags(text: string): unknown {
 export const FIELDS = {
   region: { env: "AWS_REGION", default: "us-east-1", schema: pattern(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as us-east-1"), doc: "AWS region of every resource" },
   namePrefix: { env: "NAME_PREFIX", default: "finbert", schema: pattern(/^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/, "1-20 lowercase letters, digits or hyphens, starting with a letter"), doc: "prefix of every resource name" },
+  bootstrapStateInBucket: { env: "BOOTSTRAP_STATE_IN_BUCKET", default: false, schema: bool, doc: "keep the bootstrap stack's own state in `stateBucket` too (deploy it once with `--migrate-state`)" },
   stateBucket: { env: "STATE_BUCKET", default: "", schema: z.union([z.literal(""), pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")]), doc: "Terraform state bucket from the bootstrap stack; empty keeps local state" },
   modelSource: { env: "MODEL_SOURCE", default: "model", schema: z.string().min(1, "must not be empty"), doc: "a model directory, a `.tar.gz` archive, an `s3://…/model.tar.gz` URI, or `hub:<model id>[@revision]`" },
   task: { env: "HF_TASK", default: "text-classification", schema: oneOf(SUPPORTED_TASKS), doc: "Hugging Face pipeline task (`HF_TASK`)" },
@@ -63,8 +65,8 @@ export const FIELDS = {
   lambdaMemoryMb: { env: "LAMBDA_MEMORY_MB", default: 256, schema: int(128, 10240), doc: "Lambda memory" },
   lambdaTimeoutSeconds: { env: "LAMBDA_TIMEOUT_SECONDS", default: 28, schema: int(3, 28), doc: "Lambda timeout, below API Gateway's 29 s" },
   lambdaReservedConcurrency: { env: "LAMBDA_RESERVED_CONCURRENCY", default: -1, schema: int(-1, 1000), doc: "reserved concurrency (-1 = unreserved; accounts with the default quota of 10 reject any value)" },
-  maxTexts: { env: "MAX_TEXTS", default: 32, schema: int(1, 256), doc: "most texts in one batch request" },
-  maxTextChars: { env: "MAX_TEXT_CHARS", default: 5000, schema: int(1, 100_000), doc: "longest text (characters)" },
+  maxTexts: { env: "MAX_TEXTS", default: DEFAULT_REQUEST_LIMITS.maxTexts, schema: int(1, 256), doc: "most texts in one batch request" },
+  maxTextChars: { env: "MAX_TEXT_CHARS", default: DEFAULT_REQUEST_LIMITS.maxTextChars, schema: int(1, 100_000), doc: "longest text (characters)" },
   logRequestText: { env: "LOG_REQUEST_TEXT", default: false, schema: bool, doc: "log request texts (debug only)" },
   tags: { env: "TAGS", default: { project: "hf-sagemaker-api" } as Record<string, string>, schema: tags, doc: "default tags: JSON object or `k=v,k2=v2`" },
 } as const;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
+import { MAX_ENDPOINT_PAYLOAD_BYTES, worstCaseEndpointPayloadBytes } from "../lambda/contract";
 import { DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 
 export type EndpointConfig =
@@ -12,6 +13,8 @@ export interface AppConfig {
   readonly namePrefix: string;
   /** Bucket of the Terraform state; undefined keeps the local backend. */
   readonly stateBucket?: string;
+  /** The bootstrap stack keeps its own state in `stateBucket` too. */
+  readonly bootstrapStateInBucket: boolean;
   readonly model: {
     readonly source: ModelSource;
     readonly task: string;
@@ -54,6 +57,9 @@ export interface ConfigInputs {
   readonly context?: Readonly<Record<string, unknown>>;
 }
 
+/** SageMaker serverless InvokeEndpoint payload limit (4 MB). */
+const SERVERLESS_PAYLOAD_BYTES = 4_000_000;
+
 const NAMES = Object.keys(FIELDS) as FieldName[];
 
 function where(name: FieldName): string {
@@ -81,6 +87,14 @@ function crossFieldProblems(c: RawConfig): string[] {
   if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
     problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
   }
+  if (c.bootstrapStateInBucket && c.stateBucket === "") {
+    problems.push(`${where("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);
+  }
+  const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
+  const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars });
+  if (worstCase > payloadLimit) {
+    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+  }
   const source = parseModelSource(c.modelSource);
   if (typeof source === "string") problems.push(`${where("modelSource")}: ${source}; got '${c.modelSource}'`);
   const processor = c.endpointMode === "serverless" ? "cpu" : processorFor(c.instanceType);
@@ -102,6 +116,7 @@ function shape(c: RawConfig): AppConfig {
     region: c.region,
     namePrefix: c.namePrefix,
     stateBucket: c.stateBucket === "" ? undefined : c.stateBucket,
+    bootstrapStateInBucket: c.bootstrapStateInBucket,
     model: {
       source: parseModelSource(c.modelSource) as ModelSource,
       task: c.task,
