@@ -7,10 +7,17 @@ import { InferenceStack } from "./stacks/inference-stack";
 
 const ROOT = __dirname;
 
+export interface BuildOptions {
+  /** Environment variables to read the configuration from. Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Scratch directory for the Lambda bundle and the packed model. Default: .build/ */
+  readonly buildDir?: string;
+}
+
 /** Builds both stacks. Config and model are validated first, so a bad value writes nothing. */
-export async function buildApp(app: App, env: NodeJS.ProcessEnv = process.env): Promise<App> {
-  const config = loadConfig({ env, context: app.node.getAllContext() });
-  const buildDir = path.join(ROOT, ".build");
+export async function buildApp(app: App, opts: BuildOptions = {}): Promise<App> {
+  const config = loadConfig({ env: opts.env ?? process.env, context: app.node.getAllContext() });
+  const buildDir = opts.buildDir ?? path.join(ROOT, ".build");
   const model = await prepareModel(config.model.source, { cacheDir: path.join(buildDir, "model-cache"), codeDir: path.join(ROOT, "model", "code") });
   for (const warning of model.warnings) console.warn(`warning: ${describeModelSource(config.model.source)}: ${warning}`);
 

@@ -66,10 +66,14 @@ function where(name: FieldName): string {
   return `${name} (env ${FIELDS[name].env}, context "${name}")`;
 }
 
+/** Context keys cdktf itself sets (feature flags, CLI settings). */
+const CDKTF_FLAGS = new Set(["excludeStackIdFromLogicalIds", "allowSepCharsInLogicalIds"]);
+function isCdktfOwnKey(key: string): boolean {
+  return key.startsWith("@cdktf/") || key.startsWith("cdktf") || CDKTF_FLAGS.has(key);
+}
+
 function rawInput(inputs: ConfigInputs): Record<string, unknown> {
-  const unknownKeys = Object.keys(inputs.context ?? {}).filter(
-    (k) => !NAMES.includes(k as FieldName) && !k.startsWith("cdktf") && !k.startsWith("excludeStackIdFromLogicalIds") && !k.startsWith("allowSepCharsInLogicalIds"),
-  );
+  const unknownKeys = Object.keys(inputs.context ?? {}).filter((k) => !NAMES.includes(k as FieldName) && !isCdktfOwnKey(k));
   if (unknownKeys.length > 0) {
     throw new ConfigError(unknownKeys.map((k) => `context "${k}": unknown setting; allowed: ${NAMES.join(", ")}`));
   }

@@ -40,6 +40,34 @@ function sha256OfFile(file: string): Promise<string> {
   });
 }
 
+/**
+ * Gives a packed archive a path named by its content (hard link, no copy), so the synthesized
+ * asset path is the same on every machine whatever the cache key.
+ */
+function contentAddressed(archive: string, sha256: string, cacheDir: string): string {
+  const root = path.join(cacheDir, "by-sha256");
+  const target = path.join(root, sha256, "model.tar.gz");
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      fs.linkSync(archive, target);
+    } catch {
+      fs.copyFileSync(archive, target);
+    }
+  }
+  // A link whose cache original was evicted is the only copy of a stale archive: drop it.
+  for (const other of fs.readdirSync(root).filter((name) => name !== sha256)) {
+    const file = path.join(root, other, "model.tar.gz");
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1) fs.rmSync(path.join(root, other), { recursive: true, force: true });
+  }
+  return target;
+}
+
+async function packed(dir: string, cacheDir: string): Promise<ModelArchive> {
+  const result = await packModelDirectoryCached(dir, cacheDir);
+  return { kind: "local", path: contentAddressed(result.path, result.sha256, cacheDir), sha256: result.sha256 };
+}
+
 /** A directory holding only `code/`, for a Hub model whose weights the container downloads. */
 function stageCodeOnly(codeDir: string, cacheDir: string): string {
   if (!fs.existsSync(path.join(codeDir, "inference.py"))) {
@@ -69,13 +97,11 @@ export async function prepareModel(source: ModelSource, opts: PrepareOptions): P
     case "directory": {
       const { problems, warnings } = inspectModelDirectory(source.path);
       if (problems.length > 0) throw new ModelSourceError(source.path, problems);
-      const packed = await packModelDirectoryCached(source.path, opts.cacheDir);
-      return { archive: { kind: "local", path: packed.path, sha256: packed.sha256 }, warnings };
+      return { archive: await packed(source.path, opts.cacheDir), warnings };
     }
     case "hub": {
-      const packed = await packModelDirectoryCached(stageCodeOnly(opts.codeDir, opts.cacheDir), opts.cacheDir);
       return {
-        archive: { kind: "local", path: packed.path, sha256: packed.sha256 },
+        archive: await packed(stageCodeOnly(opts.codeDir, opts.cacheDir), opts.cacheDir),
         hubModel: { modelId: source.modelId, revision: source.revision },
         warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
       };

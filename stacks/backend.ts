@@ -1,4 +1,5 @@
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import * as path from "node:path";
+import { App, LocalBackend, S3Backend, TerraformStack } from "cdktf";
 
 export interface BackendProps {
   readonly region: string;
@@ -12,7 +13,11 @@ export interface BackendProps {
  */
 export function configureBackend(stack: TerraformStack, stackId: string, props: BackendProps): void {
   if (!props.stateBucket) {
-    new LocalBackend(stack, { path: `terraform.${stackId}.tfstate` });
+    // Terraform runs in <outdir>/stacks/<id>; the state file stays in the project root, outside
+    // the synth output, and the path stays relative so the output is the same on every machine.
+    const stackDir = path.join(App.of(stack).outdir, "stacks", stackId);
+    const projectRoot = path.dirname(path.resolve(App.of(stack).outdir));
+    new LocalBackend(stack, { path: path.posix.join(path.relative(stackDir, projectRoot).split(path.sep).join("/"), `terraform.${stackId}.tfstate`) });
     return;
   }
   const backend = new S3Backend(stack, {
