@@ -1,0 +1,118 @@
+import http from "node:http";
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { z } from "zod";
+import { type ApiIdentity, eventRequest, proxyEvent } from "./api-event";
+import { closeServer, listen, readBody, sendJson } from "./http";
+import type { InvokeOutcome } from "./lambda-host";
+import { bodyValidator } from "./request-validator";
+
+export type GatewayAuth = { mode: "api-key"; apiKey: string } | { mode: "iam" };
+
+export interface GatewayOptions {
+  port: number;
+  api: ApiIdentity;
+  auth: GatewayAuth;
+  /** The draft-04 request model of the route's POST method. */
+  requestSchema: Record<string, unknown>;
+  invoke(event: APIGatewayProxyEvent): Promise<InvokeOutcome>;
+  log(line: string): void;
+}
+
+export interface LocalGateway {
+  /** Base URL; the route is `${url}/${stage}/${route}`. */
+  url: string;
+  routeUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const missingToken = () => new GatewayError(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+const internal = () => new GatewayError(502, "InternalServerErrorException", "Internal server error");
+
+const proxyResult = z.object({
+  statusCode: z.number().int().min(100).max(599),
+  headers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  multiValueHeaders: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()]))).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+});
+
+function checkAuth(auth: GatewayAuth, req: http.IncomingMessage): string | null {
+  if (auth.mode === "iam") {
+    // SigV4 signatures are not verified locally; an unsigned request is refused as API Gateway does.
+    if (!req.headers.authorization?.startsWith("AWS4-HMAC-SHA256 ")) throw missingToken();
+    return null;
+  }
+  if (req.headers["x-api-key"] !== auth.apiKey) throw new GatewayError(403, "ForbiddenException", "Forbidden");
+  return auth.apiKey;
+}
+
+function reply(res: http.ServerResponse, outcome: InvokeOutcome, log: (line: string) => void): void {
+  if (!outcome.ok) {
+    log(`Lambda function failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+    throw internal();
+  }
+  const parsed = proxyResult.safeParse(outcome.result);
+  if (!parsed.success) {
+    log(`Execution failed due to configuration error: Malformed Lambda proxy response: ${JSON.stringify(outcome.result)}`);
+    throw internal();
+  }
+  const result = parsed.data;
+  const body = Buffer.from(result.body ?? "", result.isBase64Encoded ? "base64" : "utf8");
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  res.writeHead(result.statusCode, { ...headers, "Content-Length": body.length });
+  res.end(body);
+}
+
+/**
+ * A loopback API Gateway REST API with one Lambda proxy route: same path, API-key (or SigV4
+ * presence) check, request validation and error bodies as the deployed API.
+ */
+export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
+  const { api } = options;
+  const routePath = `/${api.stageName}${api.resourcePath}`;
+  const validBody = bodyValidator(options.requestSchema);
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const body = await readBody(req);
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== routePath || req.method !== "POST") throw missingToken();
+    const apiKey = checkAuth(options.auth, req);
+    if (body.length > MAX_BODY_BYTES) throw new GatewayError(413, "RequestTooLarge", "Request Too Long");
+    if (!validBody(body)) throw new GatewayError(400, "BadRequestException", "Invalid request body");
+    const outcome = await options.invoke(proxyEvent(api, eventRequest(req, body, requestId, apiKey)));
+    reply(res, outcome, options.log);
+  }
+
+  const server = http.createServer((req, res) => {
+    const requestId = randomUUID();
+    const started = performance.now();
+    res.setHeader("x-amzn-RequestId", requestId);
+    res.on("finish", () => options.log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)} ms`));
+    handle(req, res, requestId).catch((error: unknown) => {
+      const failure = error instanceof GatewayError ? error : internal();
+      if (!(error instanceof GatewayError)) options.log(`gateway error: ${String(error)}`);
+      if (res.headersSent) res.destroy();
+      else sendJson(res, failure.status, { message: failure.message }, { "x-amzn-ErrorType": failure.type });
+    });
+  });
+  const port = await listen(server, options.port);
+  const url = `http://127.0.0.1:${port}`;
+  return { url, routeUrl: `${url}${routePath}`, port, close: () => closeServer(server, 10_000) };
+}
