@@ -1,0 +1,32 @@
+/** npm run model:pack [dir] [--out model.tar.gz]: the same deterministic archive the stacks upload. */
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { inspectModelDirectory, packModelDirectory } from "../lib/model-archive";
+import { byteProgressBar } from "./progress";
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: "string", default: "model.tar.gz" } },
+  });
+  const dir = positionals[0] ?? "model";
+  for (const warning of inspectModelDirectory(dir).warnings) console.error(`warning: ${warning}`);
+
+  const bar = byteProgressBar("model:pack");
+  let started = false;
+  const result = await packModelDirectory(dir, values.out, {
+    onProgress: (done, total) => {
+      if (!started) bar.start(total);
+      started = true;
+      bar.update(done);
+    },
+  }).finally(() => started && bar.stop());
+  const mb = (fs.statSync(result.path).size / 1024 / 1024).toFixed(1);
+  console.log(`${result.path}: ${result.files} files, ${result.bytes} bytes (${mb} MB)`);
+  console.log(`sha256 ${result.sha256}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`model:pack: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
