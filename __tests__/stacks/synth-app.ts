@@ -1,3 +1,5 @@
+// Types for the cdktf matchers that setup.js registers.
+import "cdktf/lib/testing/adapters/jest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
