@@ -106,6 +106,13 @@ describe("packModelDirectory", () => {
     expect(zlib.gunzipSync(bytes).length % 512).toBe(0);
   });
 
+  it("is read by Python's tarfile, as SageMaker tooling does", async () => {
+    const { path: archive } = await packModelDirectory(dir, path.join(root, "m.tar.gz"));
+    const script = "import sys, tarfile; print(' '.join(m.name for m in tarfile.open(sys.argv[1])))";
+    const names = execFileSync("python3", ["-c", script, archive], { encoding: "utf8" }).trim();
+    expect(names).toBe("code code/inference.py code/requirements.txt config.json model.safetensors tokenizer_config.json vocab.txt");
+  });
+
   it("reports progress up to the tar stream size", async () => {
     const calls: Array<[number, number]> = [];
     await packModelDirectory(dir, path.join(root, "m.tar.gz"), { onProgress: (done, total) => calls.push([done, total]) });
