@@ -182,6 +182,7 @@ export function setHandlerEnv(endpointUrl: string, env: Record<string, string> =
     ENDPOINT_NAME: "finbert-test",
     INVOKE_MAX_ATTEMPTS: "1",
     POWERTOOLS_SERVICE_NAME: "sentiment-api-test",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...env,
   });
 }
