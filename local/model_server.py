@@ -9,7 +9,8 @@ those functions is answered with 400 and the multi-model-server error body.
 Start-up protocol with the parent process (local/model-server.ts):
 - stdout gets one JSON line {"event": "listening", "port": N} once the model is loaded and the
   socket is bound (the parent then waits for GET /ping);
-- on a missing Python package the process prints {"event": "missing-module", ...} and exits 3;
+- on a missing Python package it prints {"event": "missing-module", ...} and exits 3; when
+  model_fn fails or the port is taken, {"event": "failed", "message": ...} and exits 4;
 - when stdin reaches EOF (the parent died) the process exits.
 """
 
@@ -28,7 +29,7 @@ JSON = "application/json"
 # Content types whose body the toolkit decodes to str before calling the handler.
 UTF8_TYPES = {JSON, "text/csv"}
 EXIT_MISSING_MODULE = 3
-EXIT_LOAD_FAILED = 4
+EXIT_FAILED = 4
 
 
 def emit(event: dict) -> None:
@@ -151,9 +152,13 @@ def main() -> None:
         sys.exit(EXIT_MISSING_MODULE)
     except Exception as error:  # noqa: BLE001 - reported to the parent, which shows it and stops
         traceback.print_exc(file=sys.stderr)
-        emit({"event": "load-failed", "message": f"model_fn failed: {type(error).__name__}: {error}"})
-        sys.exit(EXIT_LOAD_FAILED)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_class(model))
+        emit({"event": "failed", "message": f"model_fn failed: {type(error).__name__}: {error}"})
+        sys.exit(EXIT_FAILED)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_class(model))
+    except OSError as error:
+        emit({"event": "failed", "message": f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}"})
+        sys.exit(EXIT_FAILED)
     server.daemon_threads = True
     emit({"event": "listening", "port": server.server_address[1]})
     server.serve_forever()

@@ -1,0 +1,63 @@
+// What `npm start` and `npm run invoke` share: configuration, options, output.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type AppConfig, ConfigError, loadConfig } from "../config";
+import { ModelServerStartError } from "./model-server";
+import { LambdaInitError } from "./lambda-host";
+import { PreflightError, type StackOptions } from "./stack";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+export const EXAMPLE_TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.";
+
+/** The configuration `cdktf synth` sees: cdktf.json context overridden by environment variables. */
+export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const cdktf = JSON.parse(readFileSync(path.join(REPO_ROOT, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
+  return loadConfig({ env, context: cdktf.context ?? {} });
+}
+
+export function generateApiKey(): string {
+  // API Gateway keys are 20 or more characters.
+  return `local-${randomBytes(18).toString("base64url")}`;
+}
+
+export function parsePort(name: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${name} must be a port number 0-65535 (0 = any free port), got '${value}'`);
+  return port;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Errors whose message is the whole story for the user (no stack trace). */
+export function isExpected(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof PreflightError ||
+    error instanceof ModelServerStartError ||
+    error instanceof LambdaInitError ||
+    (error instanceof Error && (error as NodeJS.ErrnoException).code === "EADDRINUSE")
+  );
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    const { port } = error as NodeJS.ErrnoException & { port?: number };
+    return `port ${port} on 127.0.0.1 is already in use; pick another with --port / --runtime-port / --model-port (0 = any free port)`;
+  }
+  return isExpected(error) ? error.message : String(error instanceof Error ? (error.stack ?? error) : error);
+}
+
+export const prefixedLog: StackOptions["log"] = (component, line) => process.stderr.write(`[${component}] ${line}\n`);
+
+/** Single-quotes a value for a POSIX shell. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,104 @@
+/** npm start -- [options]: the deployed request path on 127.0.0.1 (see --help). */
+import { parseArgs } from "node:util";
+import { describeError, EXAMPLE_TEXT, generateApiKey, loadLocalConfig, parsePort, prefixedLog, shellQuote, UsageError } from "./cli";
+import { type LocalStack, startStack } from "./stack";
+
+const HELP = `Usage: npm start -- [options]
+
+Serves POST /<stage>/<route> on 127.0.0.1 the way the deployed API does: same route, API-key
+check and request schema (from cdktf.json context and environment, as for cdktf synth), the
+same Lambda bundle, and the model directory's code/inference.py run by a local model server
+behind a local SageMaker Runtime. No Docker, no AWS account.
+
+Options:
+  --model-dir <dir>       model directory (config.json, tokenizer, weights, code/inference.py)
+                          default: model/ (fill it with npm run model:fetch)
+  --port <n>              gateway port, default 3000
+  --runtime-port <n>      local SageMaker Runtime port, default 3001
+  --model-port <n>        model server port, default 8080
+                          (0 for any of the ports picks a free one)
+  --api-key <key>         API key clients must send in x-api-key; default: generated
+  --python <path>         Python interpreter with the model's packages, default python3
+  --ready-timeout <s>     seconds the model may take to load, default 300
+  -h, --help              this text
+
+Ctrl-C (or SIGTERM) stops everything; if one component dies, the others are stopped too.`;
+
+function options(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "model-dir": { type: "string", default: "model" },
+      port: { type: "string", default: "3000" },
+      "runtime-port": { type: "string", default: "3001" },
+      "model-port": { type: "string", default: "8080" },
+      "api-key": { type: "string" },
+      python: { type: "string", default: "python3" },
+      "ready-timeout": { type: "string", default: "300" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const readySeconds = Number(values["ready-timeout"]);
+  if (!(readySeconds > 0)) throw new UsageError(`--ready-timeout must be a positive number of seconds, got '${values["ready-timeout"]}'`);
+  return {
+    help: values.help,
+    modelDir: values["model-dir"],
+    ports: { gateway: parsePort("port", values.port), runtime: parsePort("runtime-port", values["runtime-port"]), model: parsePort("model-port", values["model-port"]) },
+    apiKey: values["api-key"] ?? generateApiKey(),
+    python: values.python,
+    readyTimeoutMs: readySeconds * 1000,
+  };
+}
+
+function banner(stack: LocalStack, modelDir: string): string {
+  const body = shellQuote(JSON.stringify({ text: EXAMPLE_TEXT }));
+  const auth = stack.auth.mode === "api-key" ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}` : `--aws-sigv4 'aws:amz:us-east-1:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+  return [
+    `Local API ready (model ${modelDir})`,
+    `  Gateway:           POST ${stack.routeUrl}`,
+    stack.auth.mode === "api-key" ? `  API key:           ${stack.auth.apiKey}` : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
+    `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${stack.endpointName})`,
+    `  Model server:      ${stack.modelUrl} (pid ${stack.modelServerPid})`,
+    ``,
+    `Try it:`,
+    `  curl -sS -X POST ${shellQuote(stack.routeUrl)} -H 'content-type: application/json' ${auth} -d ${body}`,
+    ``,
+    `Ctrl-C stops everything.`,
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  if (opts.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const config = loadLocalConfig();
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve(signal));
+  });
+  const starting = startStack({ ...opts, config, log: prefixedLog });
+  const first = await Promise.race([starting, signalled]);
+  if (typeof first === "string") {
+    // Stopped while starting: startStack cleans up after itself once it settles.
+    await starting.then((started) => started.stop(), () => undefined);
+    return 0;
+  }
+  const stack = first;
+  console.log(banner(stack, opts.modelDir));
+  const outcome = await Promise.race([signalled.then((signal) => ({ signal })), stack.crashed.then((crash) => ({ crash }))]);
+  if ("crash" in outcome) console.error(`error: ${outcome.crash}; stopping the local API`);
+  else console.error(`${outcome.signal}: stopping the local API`);
+  await stack.stop();
+  return "crash" in outcome ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`npm start: ${describeError(error)}`);
+    process.exitCode = 1;
+  },
+);
