@@ -21,7 +21,7 @@ export type Responder = (request: RecordedRequest) => Reply;
 const LABELS = ["Positive", "Neutral", "Negative"] as const;
 
 /** Scores like this project's inference.py: every label per input, highest first. */
-export function allScoresFor(text: string): { label: string; score: number }[] {
+function allScoresFor(text: string): { label: string; score: number }[] {
   const top = text.includes("good") ? 0 : text.includes("bad") ? 2 : 1;
   return LABELS.map((label, i) => ({ label, score: i === top ? 0.9 : 0.05 })).sort((a, b) => b.score - a.score);
 }
