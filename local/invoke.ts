@@ -1,0 +1,93 @@
+/** npm run invoke -- '<json body>' [options]: one request through the local request path (see --help). */
+import { parseArgs } from "node:util";
+import { describeError, EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog, UsageError } from "./cli";
+import { type HttpReply, request } from "./http";
+import { type LocalStack, startStack } from "./stack";
+
+const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
+
+Sends one POST through the local request path (gateway -> Lambda bundle -> local SageMaker
+Runtime -> model server) and prints the answer as the client gets it: status line and body.
+Without --url it starts the whole local API on free ports, sends the request and stops it again.
+Exit code 0 for a 2xx answer, 1 otherwise.
+
+  body                    default: {"text": "${EXAMPLE_TEXT}"}
+  --model-dir <dir>       model directory, default model/
+  --python <path>         Python interpreter, default python3
+  --url <url>             send to a running npm start instead (its POST URL)
+  --api-key <key>         x-api-key to send (with --url: the key npm start printed)
+  -h, --help              this text`;
+
+const REQUEST_TIMEOUT_MS = 60_000;
+// Signatures are not verified locally; in iam mode the gateway only needs a SigV4-shaped header.
+const PLACEHOLDER_SIGV4 = "AWS4-HMAC-SHA256 Credential=local/local/local/execute-api/aws4_request, SignedHeaders=host, Signature=local";
+
+function options(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "model-dir": { type: "string", default: "model" },
+      python: { type: "string", default: "python3" },
+      url: { type: "string" },
+      "api-key": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (positionals.length > 1) throw new UsageError(`expected one JSON body argument, got ${positionals.length} (quote the JSON)`);
+  return { ...values, body: positionals[0] ?? JSON.stringify({ text: EXAMPLE_TEXT }) };
+}
+
+function send(url: string, body: string, headers: Record<string, string>): Promise<HttpReply> {
+  return request(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body, timeoutMs: REQUEST_TIMEOUT_MS });
+}
+
+function show(reply: HttpReply): string {
+  const text = reply.body.toString("utf8");
+  let body = text;
+  try {
+    body = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // not JSON: shown as received
+  }
+  return `HTTP ${reply.status}\n${body}`;
+}
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  if (opts.help) {
+    console.log(HELP);
+    return 0;
+  }
+  let reply: HttpReply;
+  if (opts.url) {
+    reply = await send(opts.url, opts.body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
+  } else {
+    const apiKey = opts["api-key"] ?? generateApiKey();
+    const stack: LocalStack = await startStack({
+      config: loadLocalConfig(),
+      modelDir: opts["model-dir"],
+      ports: { gateway: 0, runtime: 0, model: 0 },
+      apiKey,
+      python: opts.python,
+      log: prefixedLog,
+    });
+    try {
+      reply = await send(stack.routeUrl, opts.body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+    } finally {
+      await stack.stop();
+    }
+  }
+  console.log(show(reply));
+  return reply.status >= 200 && reply.status < 300 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`npm run invoke: ${describeError(error)}`);
+    process.exitCode = 1;
+  },
+);
