@@ -1,26 +1,38 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { ConfigError, loadConfig, describeModelSource } from "./config";
-import { prepareModel, ModelSourceError } from "./lib/prepare-model";
+import { AppConfig, ConfigError, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { ModelSourceError, PreparedModel, prepareModel } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
 const ROOT = __dirname;
 
-export interface BuildOptions {
+export interface PrepareOptions {
   /** Environment variables to read the configuration from. Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** `cdktf.json` context. Default: what the CLI passes, else the file. */
+  readonly context?: Record<string, unknown>;
   /** Scratch directory for the Lambda bundle and the packed model. Default: .build/ */
   readonly buildDir?: string;
 }
 
-/** Builds both stacks. Config and model are validated first, so a bad value writes nothing. */
-export async function buildApp(app: App, opts: BuildOptions = {}): Promise<App> {
-  const config = loadConfig({ env: opts.env ?? process.env, context: app.node.getAllContext() });
+export interface PreparedApp {
+  readonly config: AppConfig;
+  readonly model: PreparedModel;
+  readonly buildDir: string;
+}
+
+/** Validates the configuration and packs the model: everything that can fail, before any output. */
+export async function prepareApp(opts: PrepareOptions = {}): Promise<PreparedApp> {
+  const env = opts.env ?? process.env;
+  const config = loadConfig({ env, context: opts.context ?? readCdktfContext(env, ROOT) });
   const buildDir = opts.buildDir ?? path.join(ROOT, ".build");
   const model = await prepareModel(config.model.source, { cacheDir: path.join(buildDir, "model-cache"), codeDir: path.join(ROOT, "model", "code") });
-  for (const warning of model.warnings) console.warn(`warning: ${describeModelSource(config.model.source)}: ${warning}`);
+  return { config, model, buildDir };
+}
 
+/** The stacks: wiring only. */
+export function buildStacks(app: App, { config, model, buildDir }: PreparedApp): void {
   new BootstrapStack(app, "bootstrap", {
     region: config.region,
     namePrefix: config.namePrefix,
@@ -29,15 +41,20 @@ export async function buildApp(app: App, opts: BuildOptions = {}): Promise<App> 
     stateBucket: config.bootstrapStateInBucket ? config.stateBucket : undefined,
   });
   new InferenceStack(app, "inference", { config, model, handlerEntry: path.join(ROOT, "lambda", "index.ts"), buildDir });
-  return app;
+}
+
+async function main(): Promise<void> {
+  const prepared = await prepareApp();
+  for (const warning of prepared.model.warnings) console.warn(`warning: ${describeModelSource(prepared.config.model.source)}: ${warning}`);
+  const app = new App();
+  buildStacks(app, prepared);
+  app.synth();
 }
 
 if (require.main === module) {
-  buildApp(new App())
-    .then((app) => app.synth())
-    .catch((error: unknown) => {
-      const expected = error instanceof ConfigError || error instanceof ModelSourceError;
-      console.error(expected ? (error as Error).message : error);
-      process.exit(1);
-    });
+  main().catch((error: unknown) => {
+    const expected = error instanceof ConfigError || error instanceof ModelSourceError;
+    console.error(expected ? (error as Error).message : error);
+    process.exit(1);
+  });
 }

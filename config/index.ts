@@ -3,3 +3,4 @@ export type { AppConfig, EndpointConfig, ConfigInputs } from "./load";
 export { FIELDS, SUPPORTED_TASKS } from "./fields";
 export { parseModelSource, describeModelSource } from "./model-source";
 export type { ModelSource } from "./model-source";
+export { readCdktfContext } from "./context";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App, Testing, TerraformStack } from "cdktf";
-import { buildApp } from "../../main";
+import { buildStacks, prepareApp } from "../../main";
 
 export interface SynthedApp {
   readonly bootstrap: string;
@@ -45,8 +45,9 @@ export function defaultModelDir(): string {
 /** Builds the app as `cdktf synth` does, with the given environment, into a scratch directory. */
 export async function synthApp(env: Record<string, string> = {}, context: Record<string, unknown> = {}): Promise<SynthedApp> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+  const prepared = await prepareApp({ env: { MODEL_SOURCE: defaultModelDir(), ...env }, context, buildDir: path.join(scratch, "build") });
   const app: App = Testing.app({ outdir: path.join(scratch, "cdktf.out"), context });
-  await buildApp(app, { env: { MODEL_SOURCE: defaultModelDir(), ...env }, buildDir: path.join(scratch, "build") });
+  buildStacks(app, prepared);
   const synth = (id: string) => Testing.synth(app.node.findChild(id) as TerraformStack);
   const bootstrap = synth("bootstrap");
   const inference = synth("inference");
