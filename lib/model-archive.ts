@@ -123,18 +123,58 @@ function tarSize(entries: WalkEntry[]): number {
 }
 
 const gzip = promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.gzip);
+/** FLG 0, mtime 0, XFL 0, OS 255 (unknown): nothing that depends on the platform or the time. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+const STORED_BLOCK_MAX = 0xffff;
+const SAMPLE_WINDOW = 64 * 1024;
+const SAMPLE_STRIDE = 1024 * 1024;
+/** Above this order-0 entropy (bits per byte) Huffman coding saves under ~1%: store instead. */
+const STORE_ABOVE_BITS = 7.9;
+
+/** Order-0 entropy of 64 KiB windows taken every MiB: cheap, and a pure function of the bytes. */
+function sampledEntropy(data: Buffer): number {
+  const counts = new Uint32Array(256);
+  let n = 0;
+  for (let start = 0; start < data.length; start += SAMPLE_STRIDE) {
+    const end = Math.min(start + SAMPLE_WINDOW, data.length);
+    for (let i = start; i < end; i++) counts[data[i]]++;
+    n += end - start;
+  }
+  let bits = 0;
+  for (const count of counts) if (count > 0) bits -= (count / n) * Math.log2(count / n);
+  return bits;
+}
+
+/** A gzip member of stored deflate blocks, written here so its layout never depends on zlib. */
+function storedMember(data: Buffer): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / STORED_BLOCK_MAX));
+  const out = Buffer.allocUnsafe(GZIP_HEADER.length + blocks * 5 + data.length + 8);
+  let offset = GZIP_HEADER.copy(out, 0);
+  for (let block = 0; block < blocks; block++) {
+    const start = block * STORED_BLOCK_MAX;
+    const length = Math.min(STORED_BLOCK_MAX, data.length - start);
+    out[offset] = block === blocks - 1 ? 1 : 0; // BFINAL on the last block, BTYPE 00 (stored)
+    out.writeUInt16LE(length, offset + 1);
+    out.writeUInt16LE(~length & 0xffff, offset + 3);
+    offset += 5 + data.copy(out, offset + 5, start, start + length);
+  }
+  out.writeUInt32LE(zlib.crc32(data), offset);
+  out.writeUInt32LE(data.length >>> 0, offset + 4);
+  return out;
+}
 
 /**
- * Huffman-only deflate: model weights are near-incompressible, and LZ77 match search costs ~3x
- * the time for well under 1% of size (synthetic float32 weights: ratio 0.927 with Huffman-only, 0.928 at levels 1 and 6).
- * Without match search the output also does not depend on the CPU-specific hashing of Node's
- * bundled zlib, so the sha256 (which names the SageMaker model) is stable across machines.
+ * Weights are near-incompressible, so LZ77 match search costs ~3x the time for no gain (synthetic
+ * float32 weights: ratio 0.927 Huffman-only, 0.928 at levels 1 and 6). Members are stored when
+ * a sample shows Huffman coding cannot help (random-like bytes), else Huffman-only deflated.
+ * Neither depends on the CPU-specific match finding of Node's bundled zlib, so the sha256 (which
+ * names the SageMaker model) is stable across machines.
  */
 async function gzipMember(data: Buffer): Promise<Buffer> {
+  if (sampledEntropy(data) > STORE_ABOVE_BITS) return storedMember(data);
   const member = await gzip(data, { level: 1, strategy: zlib.constants.Z_HUFFMAN_ONLY, memLevel: 8, windowBits: 15 });
   // Header bytes 8 (XFL) and 9 (OS) differ by level and platform; FLG is 0, so no header CRC covers them.
-  member[8] = 0;
-  member[9] = 255;
+  GZIP_HEADER.copy(member, 0);
   return member;
 }
 
@@ -143,7 +183,7 @@ class OrderedMemberWriter {
   private readonly pending: Array<{ member: Promise<Buffer>; rawBytes: number }> = [];
   private readonly hash = createHash("sha256");
   bytes = 0;
-  rawDone = 0;
+  private rawDone = 0;
 
   constructor(
     private readonly out: fs.promises.FileHandle,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
@@ -111,6 +111,24 @@ describe("packModelDirectory", () => {
     const script = "import sys, tarfile; print(' '.join(m.name for m in tarfile.open(sys.argv[1])))";
     const names = execFileSync("python3", ["-c", script, archive], { encoding: "utf8" }).trim();
     expect(names).toBe("code code/inference.py code/requirements.txt config.json model.safetensors tokenizer_config.json vocab.txt");
+  });
+
+  it("stores random-like members and Huffman-codes the rest, both readable by tar and tarfile", async () => {
+    const random = randomBytes(9 * 1024 * 1024);
+    writeFiles(dir, { "model.safetensors": random, "tokenizer.json": "{\"vocab\": 1}".repeat(100_000) });
+    const { path: archive, bytes } = await packModelDirectory(dir, path.join(root, "m.tar.gz"));
+    const tarBytes = zlib.gunzipSync(fs.readFileSync(archive)).length;
+    // ~9 MiB stored (5 bytes per 64 KiB block + 18 per member), ~1.2 MB of JSON deflated.
+    expect(bytes).toBeLessThan(random.length + 600_000);
+    expect(bytes).toBeLessThan(tarBytes);
+
+    const out = path.join(root, "extracted");
+    fs.mkdirSync(out);
+    execFileSync("tar", ["-xzf", archive, "-C", out]);
+    expect(fs.readFileSync(path.join(out, "model.safetensors")).equals(random)).toBe(true);
+    const script = "import sys, tarfile, hashlib; print(hashlib.sha256(tarfile.open(sys.argv[1]).extractfile('model.safetensors').read()).hexdigest())";
+    const digest = execFileSync("python3", ["-c", script, archive], { encoding: "utf8" }).trim();
+    expect(digest).toBe(createHash("sha256").update(random).digest("hex"));
   });
 
   it("reports progress up to the tar stream size", async () => {
