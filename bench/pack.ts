@@ -15,22 +15,21 @@ const MB = 1024 * 1024;
 const WEIGHTS_BYTES = 398 * MB;
 
 /** xorshift32: reproducible pseudo-random words, as near-incompressible as real weights. */
-function* xorshift(): Generator<number> {
+function xorshift(): () => number {
   let state = 0x9e3779b9;
-  for (;;) {
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    yield state >>> 0;
-  }
+    return state >>> 0;
+  };
 }
 
 function writeWeights(file: string, bytes: number, kind: "random" | "float32"): void {
   const fd = fs.openSync(file, "w");
   const words = new Uint32Array(MB / 4);
   const floats = new Float32Array(words.buffer);
-  const random = xorshift();
-  const next = (): number => random.next().value as number;
+  const next = xorshift();
   for (let written = 0; written < bytes; written += MB) {
     for (let i = 0; i < words.length; i++) {
       if (kind === "random") words[i] = next();
