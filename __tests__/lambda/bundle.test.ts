@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -65,4 +65,34 @@ it("loads in a fresh node process and answers through the real SDK from the bund
   } finally {
     await fake.close();
   }
+});
+
+describe("bundle cache", () => {
+  test("reuses an unchanged bundle without running esbuild, with the same bytes", () => {
+    const outDir = join(workDir, "cache-hit");
+    const first = bundleLambda({ entry, outDir });
+    const second = bundleLambda({ entry, outDir });
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(true);
+    expect(second.bytes).toBe(first.bytes);
+  });
+
+  test("rebuilds when an input changes", () => {
+    const source = join(workDir, "cache-src");
+    mkdirSync(source, { recursive: true });
+    const handlerFile = join(source, "handler.ts");
+    writeFileSync(handlerFile, 'export const handler = async () => "one";\n');
+    const outDir = join(workDir, "cache-miss");
+    bundleLambda({ entry: handlerFile, outDir });
+    writeFileSync(handlerFile, 'export const handler = async () => "two, longer";\n');
+    const rebuilt = bundleLambda({ entry: handlerFile, outDir });
+    expect(rebuilt.cached).toBe(false);
+    expect(readFileSync(rebuilt.outFile, "utf8")).toContain("two, longer");
+  });
+
+  test("keeps its manifest outside the directory that gets zipped", () => {
+    const outDir = join(workDir, "cache-layout");
+    bundleLambda({ entry, outDir });
+    expect(readdirSync(outDir)).toEqual(["index.js"]);
+  });
 });
