@@ -64,6 +64,8 @@ const ERROR_RESPONSES: ReadonlyArray<{ type: string; message: string }> = [
 /**
  * A regional REST API with one `POST` route proxied to a Lambda function: authenticated,
  * throttled, body-validated, with JSON access logs, X-Ray and metrics on its stage.
+ * No stage cache (every request is new input), WAF (costs more than the API at this scale) or
+ * client certificate (the Lambda proxy does not check one).
  */
 export class InferenceApi extends Construct {
   readonly api: ApiGatewayRestApi;

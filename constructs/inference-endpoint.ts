@@ -88,6 +88,7 @@ export class InferenceEndpoint extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    // No kms_key_arn: SageMaker rejects it on instance types with NVMe storage (g4dn, g5, p4, *d).
     this.configuration = new SagemakerEndpointConfiguration(this, "config", {
       namePrefix: `${props.namePrefix}-config-`,
       productionVariants: [this.variant(props.capacity)],

@@ -32,7 +32,8 @@ export interface InferenceFunctionProps {
 /**
  * A Node.js 22 arm64 Lambda bundled from TypeScript by esbuild and zipped by the archive
  * provider, with its own log group and a role that may only write to that group and invoke one
- * endpoint.
+ * endpoint. Skipped on purpose: a DLQ (invoked synchronously, nothing to dead-letter), a VPC (it
+ * reaches only public AWS APIs), code signing, and a CMK for an environment that holds no secrets.
  */
 export class InferenceFunction extends Construct {
   readonly function: LambdaFunction;
