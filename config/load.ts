@@ -2,11 +2,11 @@ import { z } from "zod";
 import { FIELDS, FieldName, RawConfig } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES, worstCaseEndpointPayloadBytes } from "../lambda/contract";
+import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import { DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 
-export type EndpointConfig =
-  | { readonly mode: "real-time"; readonly instanceType: string; readonly instanceCount: number }
-  | { readonly mode: "serverless"; readonly memorySizeMb: number; readonly maxConcurrency: number; readonly provisionedConcurrency: number };
+/** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
+export type EndpointConfig = EndpointCapacity;
 
 export interface AppConfig {
   readonly region: string;
