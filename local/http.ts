@@ -19,8 +19,11 @@ export function closeServer(server: http.Server, graceMs: number): Promise<void>
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    // A keep-alive connection turns idle when its request in flight is answered; close it then.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
