@@ -1,0 +1,25 @@
+import { spawn } from "node:child_process";
+import { FIXTURE_MODEL, REPO_ROOT } from "./support";
+
+function runInvoke(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/invoke.ts", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout })));
+}
+
+describe("npm run invoke", () => {
+  it("sends one request through a fresh local API and prints what the client gets", async () => {
+    const { code, stdout } = await runInvoke(['{"texts": ["Profit rose", "Losses widened"]}', "--model-dir", FIXTURE_MODEL]);
+    expect(code).toBe(0);
+    const [status, ...body] = stdout.trimEnd().split("\n");
+    expect(status).toBe("HTTP 200");
+    expect(JSON.parse(body.join("\n"))).toEqual({ data: [{ label: "POSITIVE", score: expect.any(Number) }, { label: "NEGATIVE", score: expect.any(Number) }] });
+  }, 20_000);
+
+  it("prints the gateway's 400 for a body outside the schema and exits 1", async () => {
+    const { code, stdout } = await runInvoke(['{"txt": "typo"}', "--model-dir", FIXTURE_MODEL]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('HTTP 400\n{\n  "message": "Invalid request body"\n}\n');
+  }, 20_000);
+});
