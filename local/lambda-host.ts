@@ -53,6 +53,8 @@ class Environment {
       env: { ...options.env },
       execArgv: [],
       silent: true,
+      // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops this in order.
+      detached: true,
     });
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) readline.createInterface({ input: stream }).on("line", options.log);

@@ -66,6 +66,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const child = spawn(options.python, [SCRIPT, "--model-dir", path.resolve(options.modelDir), "--port", String(options.port)], {
     // stdin stays open: the server exits when it closes, so it never outlives this process.
     stdio: ["pipe", "pipe", "pipe"],
+    // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops this in order.
+    detached: true,
     env: { ...process.env, ...options.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
   });
   const spawnError = new Promise<never>((_, reject) =>

@@ -75,7 +75,8 @@ async function main(): Promise<number> {
   }
   const config = loadLocalConfig();
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve(signal));
+    // Kept for good: a second signal (tsx relays the terminal's to us too) must not cut the orderly stop short.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => resolve(signal));
   });
   const starting = startStack({ ...opts, config, log: prefixedLog });
   const first = await Promise.race([starting, signalled]);
