@@ -34,6 +34,9 @@ interface Pending {
 /** One execution environment: a process that loaded the bundle. */
 class Environment {
   private readonly pending = new Map<string, Pending>();
+  private stopping = false;
+  /** Timed out or exited: no new invocation may go here. */
+  private discarded = false;
   readonly exited: Promise<void>;
 
   private constructor(
@@ -41,7 +44,12 @@ class Environment {
     private readonly options: LambdaHostOptions,
   ) {
     child.on("error", (error) => options.log(`Lambda process error: ${error.message}`));
-    this.exited = new Promise<void>((resolve) => child.once("exit", () => resolve())).then(() => this.failAll({ errorType: "Runtime.ExitError", errorMessage: `the Lambda process exited (code ${child.exitCode}, signal ${child.signalCode})` }));
+    this.exited = new Promise<void>((resolve) => child.once("exit", () => resolve())).then(() => {
+      this.discarded = true;
+      const how = `the Lambda process exited (code ${child.exitCode}, signal ${child.signalCode})`;
+      if (!this.stopping) options.log(`${how}; the next request starts a new one`);
+      this.failAll({ errorType: "Runtime.ExitError", errorMessage: how });
+    });
     child.on("message", (message: WorkerMessage) => {
       if (message.type === "result") this.settle(message.id, { ok: true, result: message.result });
       if (message.type === "error") this.settle(message.id, { ok: false, error: message.error });
@@ -71,6 +79,10 @@ class Environment {
     return environment;
   }
 
+  get usable(): boolean {
+    return !this.discarded;
+  }
+
   invoke(event: APIGatewayProxyEvent): Promise<InvokeOutcome> {
     const id = randomUUID();
     const { timeoutMs } = this.options;
@@ -78,6 +90,7 @@ class Environment {
       // Like Lambda, a timed-out environment is discarded with everything still running in it.
       const timer = setTimeout(() => {
         this.settle(id, { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` } });
+        this.discarded = true;
         this.child.kill("SIGKILL");
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
@@ -89,6 +102,7 @@ class Environment {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
     await this.exited;
   }
@@ -138,7 +152,9 @@ export class LambdaHost {
     await current?.then((environment) => environment.stop(), () => undefined);
   }
 
-  private environment(): Promise<Environment> {
+  private async environment(): Promise<Environment> {
+    const current = await this.current?.catch(() => undefined);
+    if (current && !current.usable) this.current = undefined;
     if (!this.current) {
       const started = Environment.start(this.options);
       this.current = started;
