@@ -36,7 +36,7 @@ export class UsageError extends Error {
 }
 
 /** Errors whose message is the whole story for the user (no stack trace). */
-export function isExpected(error: unknown): error is Error {
+function isExpected(error: unknown): error is Error {
   return (
     error instanceof UsageError ||
     error instanceof ConfigError ||

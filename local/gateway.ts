@@ -20,10 +20,8 @@ export interface GatewayOptions {
 }
 
 export interface LocalGateway {
-  /** Base URL; the route is `${url}/${stage}/${route}`. */
-  url: string;
+  /** `http://127.0.0.1:<port>/<stage>/<route>` */
   routeUrl: string;
-  port: number;
   close(): Promise<void>;
 }
 
@@ -113,6 +111,5 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     });
   });
   const port = await listen(server, options.port);
-  const url = `http://127.0.0.1:${port}`;
-  return { url, routeUrl: `${url}${routePath}`, port, close: () => closeServer(server, 10_000) };
+  return { routeUrl: `http://127.0.0.1:${port}${routePath}`, close: () => closeServer(server, 10_000) };
 }

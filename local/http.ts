@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export const LOOPBACK = "127.0.0.1";
+const LOOPBACK = "127.0.0.1";
 
 /** Listens on 127.0.0.1 only; port 0 picks a free port. Resolves with the bound port. */
 export function listen(server: http.Server, port: number): Promise<number> {

@@ -35,7 +35,7 @@ export class ModelServerStartError extends Error {
 
 type StartEvent = { event: "listening"; port: number } | { event: "missing-module"; module: string; message: string } | { event: "failed"; message: string };
 
-export function installHint(module: string, python: string): string {
+function installHint(module: string, python: string): string {
   const packages = module === "torch" || module === "transformers" ? "torch transformers" : module;
   const cpuTorch = packages.includes("torch") ? " (CPU-only torch: add --index-url https://download.pytorch.org/whl/cpu for torch)" : "";
   return `install it into that interpreter: ${python} -m pip install ${packages}${cpuTorch}, or pick another interpreter with --python`;

@@ -4,7 +4,7 @@ import { closeServer, type HttpReply, listen, readBody, request, RequestTimeoutE
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 /** SAGEMAKER_MODEL_SERVER_TIMEOUT's default: how long SageMaker waits for the container. */
-export const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
+const DEFAULT_INVOCATION_TIMEOUT_MS = 60_000;
 
 export interface LocalRuntimeOptions {
   port: number;
@@ -16,8 +16,6 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   url: string;
-  port: number;
-  server: http.Server;
   close(): Promise<void>;
 }
 
@@ -106,5 +104,5 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
   });
   const port = await listen(server, options.port);
-  return { url: `http://127.0.0.1:${port}`, port, server, close: () => closeServer(server, 5_000) };
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server, 5_000) };
 }

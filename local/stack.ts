@@ -48,7 +48,7 @@ export class PreflightError extends Error {
 }
 
 /** Same names as the deployed stack (constructs/inference-endpoint.ts, stacks/inference-stack.ts). */
-export function localNames(config: AppConfig): { endpointName: string; functionName: string } {
+function localNames(config: AppConfig): { endpointName: string; functionName: string } {
   return { endpointName: `${config.namePrefix}-endpoint`, functionName: `${config.namePrefix}-inference` };
 }
 
