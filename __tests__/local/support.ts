@@ -8,7 +8,9 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURE_MODEL = path.join(REPO_ROOT, "__tests__", "fixtures", "local-model");
 export const API_KEY = "test-key-0123456789abcdef";
 
-export const hasTorch = spawnSync("python3", ["-c", "import torch, transformers"], { stdio: "ignore" }).status === 0;
+// find_spec rather than import: importing torch takes seconds, and every test file loads this.
+const FIND_TORCH = "import importlib.util as u, sys; sys.exit(0 if u.find_spec('torch') and u.find_spec('transformers') else 1)";
+export const hasTorch = spawnSync("python3", ["-c", FIND_TORCH], { stdio: "ignore" }).status === 0;
 
 export interface RunningCli {
   child: ChildProcess;
