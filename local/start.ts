@@ -50,9 +50,9 @@ function options(argv: string[]) {
   };
 }
 
-function banner(stack: LocalStack, modelDir: string): string {
+function banner(stack: LocalStack, modelDir: string, region: string): string {
   const body = shellQuote(JSON.stringify({ text: EXAMPLE_TEXT }));
-  const auth = stack.auth.mode === "api-key" ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}` : `--aws-sigv4 'aws:amz:us-east-1:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+  const auth = stack.auth.mode === "api-key" ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}` : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
   return [
     `Local API ready (model ${modelDir})`,
     `  Gateway:           POST ${stack.routeUrl}`,
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const stack = first;
-  console.log(banner(stack, opts.modelDir));
+  console.log(banner(stack, opts.modelDir, config.region));
   const outcome = await Promise.race([signalled.then((signal) => ({ signal })), stack.crashed.then((crash) => ({ crash }))]);
   if ("crash" in outcome) console.error(`error: ${outcome.crash}; stopping the local API`);
   else console.error(`${outcome.signal}: stopping the local API`);
