@@ -16,7 +16,9 @@ export type EndpointCapacity =
   | { readonly mode: "serverless"; readonly memorySizeMb: number; readonly maxConcurrency: number; readonly provisionedConcurrency: number };
 
 export interface InferenceEndpointProps {
+  /** Prefix of the model, configuration and role names. */
   readonly namePrefix: string;
+  readonly endpointName: string;
   readonly region: string;
   readonly accountId: string;
   readonly image: DlcImage;
@@ -48,7 +50,7 @@ export class InferenceEndpoint extends Construct {
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
-    this.endpointName = `${props.namePrefix}-endpoint`;
+    this.endpointName = props.endpointName;
     // Serverless endpoints reject network isolation; a Hub model needs the network to download.
     this.networkIsolation = props.capacity.mode === "real-time" && props.hubModel === undefined;
 

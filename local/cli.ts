@@ -1,8 +1,7 @@
 // What `npm start` and `npm run invoke` share: configuration, options, output.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type AppConfig, ConfigError, loadConfig } from "../config";
+import { type AppConfig, ConfigError, loadConfig, readCdktfContext } from "../config";
 import { ModelServerStartError } from "./model-server";
 import { LambdaInitError } from "./lambda-host";
 import { PreflightError, type StackOptions } from "./stack";
@@ -13,8 +12,7 @@ export const EXAMPLE_TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 m
 
 /** The configuration `cdktf synth` sees: cdktf.json context overridden by environment variables. */
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const cdktf = JSON.parse(readFileSync(path.join(REPO_ROOT, "cdktf.json"), "utf8")) as { context?: Record<string, unknown> };
-  return loadConfig({ env, context: cdktf.context ?? {} });
+  return loadConfig({ env, context: readCdktfContext(env, REPO_ROOT) });
 }
 
 export function generateApiKey(): string {

@@ -10,6 +10,7 @@ import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
+import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./runtime";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -47,11 +48,6 @@ export class PreflightError extends Error {
   }
 }
 
-/** Same names as the deployed stack (constructs/inference-endpoint.ts, stacks/inference-stack.ts). */
-function localNames(config: AppConfig): { endpointName: string; functionName: string } {
-  return { endpointName: `${config.namePrefix}-endpoint`, functionName: `${config.namePrefix}-inference` };
-}
-
 function checkModelDirectory(dir: string, log: StackOptions["log"]): void {
   const { problems, warnings } = inspectModelDirectory(dir);
   for (const warning of warnings) log("model", `warning: ${warning}`);
@@ -71,14 +67,10 @@ function buildLambda(dir: string): { bundleFile: string; workerFile: string } {
   return { bundleFile: outFile, workerFile };
 }
 
-/** What the function sees in Lambda: its configuration (as stacks/inference-stack.ts sets it) and runtime variables. */
+/** What the function sees in Lambda: its configuration (as the stack sets it) and runtime variables. */
 function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
   return {
-    ENDPOINT_NAME: endpointName,
-    MAX_TEXTS: String(config.api.limits.maxTexts),
-    MAX_TEXT_CHARS: String(config.api.limits.maxTextChars),
-    LOG_REQUEST_TEXT: String(config.lambda.logRequestText),
-    POWERTOOLS_SERVICE_NAME: config.namePrefix,
+    ...handlerEnvironment(config, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
@@ -105,7 +97,7 @@ function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: Func
  */
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config, log } = options;
-  const { endpointName, functionName } = localNames(config);
+  const { endpointName, functionName } = inferenceNames(config.namePrefix);
   checkModelDirectory(options.modelDir, log);
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];

@@ -13,6 +13,7 @@ import { InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";
 import { InferenceApi } from "../constructs/inference-api";
 import { configureBackend } from "./backend";
+import { handlerEnvironment, inferenceNames } from "./inference-wiring";
 
 export interface InferenceStackProps {
   readonly config: AppConfig;
@@ -32,6 +33,7 @@ export class InferenceStack extends TerraformStack {
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: { ...config.tags } }] });
     new ArchiveProvider(this, "archive");
 
+    const names = inferenceNames(config.namePrefix);
     const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
     const image = resolveDlcImage({
       region: config.region,
@@ -43,6 +45,7 @@ export class InferenceStack extends TerraformStack {
     const artifact = new ModelArtifact(this, "model-artifact", { namePrefix: config.namePrefix, partition: image.partition, archive: props.model.archive });
     const endpoint = new InferenceEndpoint(this, "inference-endpoint", {
       namePrefix: config.namePrefix,
+      endpointName: names.endpointName,
       region: config.region,
       accountId,
       image,
@@ -55,7 +58,7 @@ export class InferenceStack extends TerraformStack {
     });
 
     const handler = new InferenceFunction(this, "handler", {
-      functionName: `${config.namePrefix}-inference`,
+      functionName: names.functionName,
       entry: props.handlerEntry,
       bundleDir: path.join(props.buildDir, "lambda"),
       region: config.region,
@@ -66,17 +69,11 @@ export class InferenceStack extends TerraformStack {
       timeoutSeconds: config.lambda.timeoutSeconds,
       reservedConcurrency: config.lambda.reservedConcurrency,
       logRetentionDays: config.logRetentionDays,
-      environment: {
-        ENDPOINT_NAME: endpoint.endpoint.name,
-        MAX_TEXTS: String(config.api.limits.maxTexts),
-        MAX_TEXT_CHARS: String(config.api.limits.maxTextChars),
-        LOG_REQUEST_TEXT: String(config.lambda.logRequestText),
-        POWERTOOLS_SERVICE_NAME: config.namePrefix,
-      },
+      environment: handlerEnvironment(config, endpoint.endpoint.name),
     });
 
     const api = new InferenceApi(this, "api", {
-      name: `${config.namePrefix}-api`,
+      name: names.apiName,
       routePath: config.api.routePath,
       stageName: config.api.stageName,
       authMode: config.api.authMode,
