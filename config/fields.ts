@@ -59,7 +59,7 @@ export const FIELDS = {
   throttleBurstLimit: { env: "THROTTLE_BURST_LIMIT", default: 20, schema: int(1, 5000), doc: "API burst limit (requests)" },
   throttleRateLimit: { env: "THROTTLE_RATE_LIMIT", default: 10, schema: int(1, 10000), doc: "API steady rate limit (requests per second)" },
   quotaPerDay: { env: "QUOTA_PER_DAY", default: 10000, schema: int(0, 100_000_000), doc: "requests per day per API key (0 = no quota)" },
-  executionLogging: { env: "EXECUTION_LOGGING", default: true, schema: bool, doc: "API Gateway execution logs (needs the bootstrap stack's CloudWatch role)" },
+  executionLogging: { env: "EXECUTION_LOGGING", default: true, schema: bool, doc: "API Gateway execution logs at INFO; `false` drops them (access logs stay on). Both need the account's API Gateway CloudWatch role" },
   manageApiGatewayAccount: { env: "MANAGE_API_GATEWAY_ACCOUNT", default: true, schema: bool, doc: "bootstrap stack sets the account-wide API Gateway CloudWatch role; false where the account already manages it" },
   logRetentionDays: { env: "LOG_RETENTION_DAYS", default: 30, schema: z.coerce.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`), doc: "CloudWatch log retention" },
   lambdaMemoryMb: { env: "LAMBDA_MEMORY_MB", default: 256, schema: int(128, 10240), doc: "Lambda memory" },
