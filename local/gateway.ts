@@ -85,7 +85,7 @@ function reply(res: http.ServerResponse, outcome: InvokeOutcome, log: (line: str
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const { api } = options;
   const routePath = `/${api.stageName}${api.resourcePath}`;
-  const validBody = bodyValidator(options.requestSchema);
+  const bodyProblem = bodyValidator(options.requestSchema);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
@@ -93,7 +93,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     if (path !== routePath || req.method !== "POST") throw missingToken();
     const apiKey = checkAuth(options.auth, req);
     if (body.length > MAX_BODY_BYTES) throw new GatewayError(413, "RequestTooLarge", "Request Too Long");
-    if (!validBody(body)) throw new GatewayError(400, "BadRequestException", "Invalid request body");
+    const problem = bodyProblem(body);
+    if (problem !== null) throw new GatewayError(400, "BadRequestException", problem);
     const outcome = await options.invoke(proxyEvent(api, eventRequest(req, body, requestId, apiKey)));
     reply(res, outcome, options.log);
   }
@@ -107,7 +108,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
       const failure = error instanceof GatewayError ? error : internal();
       if (!(error instanceof GatewayError)) options.log(`gateway error: ${String(error)}`);
       if (res.headersSent) res.destroy();
-      else sendJson(res, failure.status, { message: failure.message }, { "x-amzn-ErrorType": failure.type });
+      // The deployed API's gateway responses carry the request id too (constructs/inference-api.ts).
+      else sendJson(res, failure.status, { message: failure.message, requestId }, { "x-amzn-ErrorType": failure.type });
     });
   });
   const port = await listen(server, options.port);

@@ -47,26 +47,27 @@ describe("npm start: end to end through the local gateway with the fixture model
     const reply = await post(running().routeUrl, { text: "Profit rose" }, headers);
     expect(reply.status).toBe(403);
     expect(reply.headers["x-amzn-errortype"]).toBe("ForbiddenException");
-    expect(json(reply)).toEqual({ message: "Forbidden" });
+    expect(json(reply)).toEqual({ message: "Forbidden", requestId: reply.headers["x-amzn-requestid"] });
   });
 
   it.each([
-    ["text and texts together", { text: "a", texts: ["b"] }],
-    ["an unknown field", { text: "a", extra: 1 }],
-    ["too many texts", { texts: Array.from({ length: 33 }, () => "x") }],
-    ["an empty text", { text: "" }],
-    ["a body that is not JSON", "{not json"],
-  ])("answers 400 Invalid request body to %s (the API's draft-04 request model)", async (_, body: unknown) => {
+    ["text and texts together", { text: "a", texts: ["b"] }, "body must match exactly one schema in oneOf"],
+    ["an unknown field", { text: "a", extra: 1 }, "body must NOT have additional properties"],
+    ["too many texts", { texts: Array.from({ length: 33 }, () => "x") }, "body/texts must NOT have more than 32 items"],
+    ["an empty text", { text: "" }, "body/text must NOT have fewer than 1 characters"],
+    ["a body that is not JSON", "{not json", "not JSON"],
+  ])("answers 400 Invalid request body naming the failure to %s (the API's draft-04 request model)", async (_, body: unknown, failure: string) => {
     const reply = await post(running().routeUrl, body);
     expect(reply.status).toBe(400);
-    expect(json(reply)).toEqual({ message: "Invalid request body" });
+    expect(json(reply)).toEqual({ message: expect.stringMatching(/^Invalid request body: /), requestId: reply.headers["x-amzn-requestid"] });
+    expect((json(reply) as { message: string }).message).toContain(failure);
   });
 
   it("answers 403 Missing Authentication Token off the route, like a REST API", async () => {
     const url = new URL(running().routeUrl);
     const reply = await post(`${url.origin}/v1/other`, { text: "x" });
     expect(reply.status).toBe(403);
-    expect(json(reply)).toEqual({ message: "Missing Authentication Token" });
+    expect(json(reply)).toEqual({ message: "Missing Authentication Token", requestId: reply.headers["x-amzn-requestid"] });
     const get = await request(running().routeUrl, { method: "GET", headers: { "x-api-key": API_KEY }, timeoutMs: 5_000 });
     expect(get.status).toBe(403);
   });

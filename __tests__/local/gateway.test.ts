@@ -52,7 +52,7 @@ describe("local gateway", () => {
     const { gateway, events } = await gatewayWith({ mode: "iam" }, ok);
     const unsigned = await post(gateway.routeUrl, { text: "hello" }, {});
     expect(unsigned.status).toBe(403);
-    expect(json(unsigned)).toEqual({ message: "Missing Authentication Token" });
+    expect(json(unsigned)).toEqual({ message: "Missing Authentication Token", requestId: unsigned.headers["x-amzn-requestid"] });
     const signed = await post(gateway.routeUrl, { text: "hello" }, { authorization: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00" });
     expect(signed.status).toBe(201);
     expect(events).toHaveLength(1);
@@ -65,7 +65,7 @@ describe("local gateway", () => {
     const { gateway } = await gatewayWith({ mode: "api-key", apiKey: "k".repeat(20) }, lambda);
     const reply = await post(gateway.routeUrl, { text: "hello" }, { "x-api-key": "k".repeat(20) });
     expect(reply.status).toBe(502);
-    expect(json(reply)).toEqual({ message: "Internal server error" });
+    expect(json(reply)).toEqual({ message: "Internal server error", requestId: reply.headers["x-amzn-requestid"] });
   });
 
   it("checks the key before the body, and the body before calling the Lambda", async () => {
