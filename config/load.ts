@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
-import { MAX_ENDPOINT_PAYLOAD_BYTES, worstCaseEndpointPayloadBytes } from "../lambda/contract";
+import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadBytes } from "../lambda/contract";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
+import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
@@ -23,14 +24,8 @@ export interface AppConfig {
     readonly containerLogLevel: number;
   };
   readonly endpoint: EndpointConfig;
-  readonly api: {
-    readonly routePath: string;
-    readonly stageName: string;
-    readonly authMode: "api-key" | "iam";
-    readonly throttle: { readonly burstLimit: number; readonly rateLimit: number };
-    readonly quotaPerDay: number;
-    readonly executionLogging: boolean;
-    readonly limits: { readonly maxTexts: number; readonly maxTextChars: number };
+  readonly api: Pick<InferenceApiProps, "routePath" | "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging"> & {
+    readonly limits: Readonly<RequestLimits>;
   };
   readonly lambda: {
     readonly memoryMb: number;
