@@ -311,14 +311,16 @@ interface CacheRecord {
 }
 
 /**
- * packModelDirectory with a cache keyed by the sorted (path, size, mtime) list, so an unchanged
- * directory is not re-packed on every synth. Older archives of the same source are removed.
+ * packModelDirectory with a cache keyed by the sorted (path, size, mtime) list of files, so an
+ * unchanged directory is not re-packed on every synth. Directories count by path only: the
+ * archive stores no mtimes, and what changes a directory's mtime (an entry added, removed or
+ * renamed) already changes the list. Older archives of the same source are removed.
  */
 export async function packModelDirectoryCached(dir: string, cacheDir: string, opts: PackOptions = {}): Promise<PackResult> {
   const entries = packableEntries(dir);
   const source = path.resolve(dir);
   const fingerprint = createHash("sha256").update(FORMAT_VERSION);
-  for (const entry of entries) fingerprint.update(JSON.stringify([entry.name, entry.size, entry.mtimeMs]));
+  for (const entry of entries) fingerprint.update(JSON.stringify(entry.kind === "file" ? [entry.name, entry.size, entry.mtimeMs] : [entry.name]));
   const key = fingerprint.digest("hex").slice(0, 32);
   const archive = path.join(cacheDir, `${key}.tar.gz`);
   const recordFile = path.join(cacheDir, `${key}.json`);

@@ -76,7 +76,8 @@ function stageCodeOnly(codeDir: string, cacheDir: string): string {
   const staged = path.join(cacheDir, "hub-code");
   fs.rmSync(staged, { recursive: true, force: true });
   fs.mkdirSync(staged, { recursive: true });
-  fs.cpSync(codeDir, path.join(staged, "code"), { recursive: true, filter: (src) => !src.includes("__pycache__") });
+  // Kept mtimes keep the packer's cache key stable: unchanged code is not re-packed every synth.
+  fs.cpSync(codeDir, path.join(staged, "code"), { recursive: true, preserveTimestamps: true, filter: (src) => !src.includes("__pycache__") });
   return staged;
 }
 
