@@ -4,7 +4,7 @@ import { ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadBytes } from "../lambda/contract";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
-import { DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -22,6 +22,8 @@ export interface AppConfig {
     readonly transformersVersion: string;
     readonly pytorchVersion: string;
     readonly containerLogLevel: number;
+    /** The inference image for this region, versions and processor, resolved at load. */
+    readonly image: DlcImage;
   };
   readonly endpoint: EndpointConfig;
   readonly api: Pick<InferenceApiProps, "routePath" | "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging"> & {
@@ -94,19 +96,21 @@ function crossFieldProblems(c: RawConfig): string[] {
   if (worstCase > payloadLimit) {
     problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
   }
-  const source = parseModelSource(c.modelSource);
-  if (typeof source === "string") problems.push(`${where("modelSource")}: ${source}; got '${c.modelSource}'`);
-  const processor = c.endpointMode === "serverless" ? "cpu" : processorFor(c.instanceType);
-  try {
-    resolveDlcImage({ region: c.region, transformersVersion: c.transformersVersion, pytorchVersion: c.pytorchVersion, processor });
-  } catch (e) {
-    if (!(e instanceof DlcImageError)) throw e;
-    problems.push(`${where(e.field)}: ${e.message}`);
-  }
   return problems;
 }
 
-function shape(c: RawConfig): AppConfig {
+/** Serverless endpoints run CPU images only; real-time ones follow the instance type. */
+function resolveImage(c: RawConfig): DlcImage | string {
+  const processor = c.endpointMode === "serverless" ? "cpu" : processorFor(c.instanceType);
+  try {
+    return resolveDlcImage({ region: c.region, transformersVersion: c.transformersVersion, pytorchVersion: c.pytorchVersion, processor });
+  } catch (e) {
+    if (!(e instanceof DlcImageError)) throw e;
+    return `${where(e.field)}: ${e.message}`;
+  }
+}
+
+function shape(c: RawConfig, source: ModelSource, image: DlcImage): AppConfig {
   const endpoint: EndpointConfig =
     c.endpointMode === "serverless"
       ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }
@@ -117,11 +121,12 @@ function shape(c: RawConfig): AppConfig {
     stateBucket: c.stateBucket === "" ? undefined : c.stateBucket,
     bootstrapStateInBucket: c.bootstrapStateInBucket,
     model: {
-      source: parseModelSource(c.modelSource) as ModelSource,
+      source,
       task: c.task,
       transformersVersion: c.transformersVersion,
       pytorchVersion: c.pytorchVersion,
       containerLogLevel: c.containerLogLevel,
+      image,
     },
     endpoint,
     api: {
@@ -163,7 +168,13 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
     );
   }
   const config = parsed.data as RawConfig;
-  const problems = crossFieldProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return shape(config);
+  const source = parseModelSource(config.modelSource);
+  const image = resolveImage(config);
+  const problems = [
+    ...crossFieldProblems(config),
+    ...(typeof source === "string" ? [`${where("modelSource")}: ${source}; got '${config.modelSource}'`] : []),
+    ...(typeof image === "string" ? [image] : []),
+  ];
+  if (problems.length > 0 || typeof source === "string" || typeof image === "string") throw new ConfigError(problems);
+  return shape(config, source, image);
 }

@@ -5,7 +5,6 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import type { AppConfig } from "../config";
-import { processorFor, resolveDlcImage } from "../lib/dlc-image";
 import type { PreparedModel } from "../lib/prepare-model";
 import { requestBodyJsonSchema } from "../lambda/contract";
 import { ModelArtifact } from "../constructs/model-artifact";
@@ -35,12 +34,7 @@ export class InferenceStack extends TerraformStack {
 
     const names = inferenceNames(config.namePrefix);
     const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
-    const image = resolveDlcImage({
-      region: config.region,
-      transformersVersion: config.model.transformersVersion,
-      pytorchVersion: config.model.pytorchVersion,
-      processor: config.endpoint.mode === "serverless" ? "cpu" : processorFor(config.endpoint.instanceType),
-    });
+    const { image } = config.model;
 
     const artifact = new ModelArtifact(this, "model-artifact", { namePrefix: config.namePrefix, partition: image.partition, archive: props.model.archive });
     const endpoint = new InferenceEndpoint(this, "inference-endpoint", {
