@@ -15,7 +15,6 @@ export interface InferenceFunctionProps {
   /** Directory the bundle is written to before Terraform zips it. */
   readonly bundleDir: string;
   readonly region: string;
-  readonly partition: string;
   readonly accountId: string;
   /** ARN of the one SageMaker endpoint the function may invoke. */
   readonly endpointArn: string;
@@ -38,15 +37,13 @@ export interface InferenceFunctionProps {
 export class InferenceFunction extends Construct {
   readonly function: LambdaFunction;
   readonly logGroup: CloudwatchLogGroup;
-  readonly bundleBytes: number;
 
   constructor(scope: Construct, id: string, props: InferenceFunctionProps) {
     super(scope, id);
     const timeout = props.timeoutSeconds ?? 28;
     if (timeout >= 29) throw new Error(`${this.node.path}: timeoutSeconds must be below API Gateway's 29 s; got ${timeout}`);
 
-    const bundle = bundleLambda({ entry: props.entry, outDir: props.bundleDir });
-    this.bundleBytes = bundle.bytes;
+    bundleLambda({ entry: props.entry, outDir: props.bundleDir });
     const code = new TerraformAsset(this, "bundle", { path: props.bundleDir, type: AssetType.DIRECTORY });
     const zip = new DataArchiveFile(this, "zip", {
       type: "zip",

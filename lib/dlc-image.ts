@@ -37,7 +37,7 @@ const PARTITIONS: ReadonlyArray<{ prefix: string; partition: string; dnsSuffix: 
 ];
 
 export const DLC_REGIONS: readonly string[] = Object.keys(dlcData.registries).sort();
-export const DLC_IMAGES = dlcData.images;
+const DLC_IMAGES = dlcData.images;
 
 export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
   return PARTITIONS.find((p) => region.startsWith(p.prefix)) ?? { partition: "aws", dnsSuffix: "amazonaws.com" };
@@ -49,7 +49,7 @@ export function processorFor(instanceType: string): Processor {
 }
 
 /** Combinations published for a processor, newest last, as "pytorch/transformers" strings. */
-export function publishedVersions(processor: Processor): string[] {
+function publishedVersions(processor: Processor): string[] {
   return DLC_IMAGES.filter((i) => i.processor === processor).map((i) => `${i.pytorch}/${i.transformers}`);
 }
 

@@ -56,7 +56,6 @@ export class InferenceStack extends TerraformStack {
       entry: props.handlerEntry,
       bundleDir: path.join(props.buildDir, "lambda"),
       region: config.region,
-      partition: image.partition,
       accountId,
       endpointArn: endpoint.endpoint.arn,
       memoryMb: config.lambda.memoryMb,
