@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
-import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadBytes } from "../lambda/contract";
+import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/text-classification";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";

@@ -3,7 +3,7 @@ import {
   MAX_ENDPOINT_PAYLOAD_BYTES,
   type RequestLimits,
   worstCaseEndpointPayloadBytes,
-} from "./contract";
+} from "../contract/text-classification";
 
 export interface HandlerConfig {
   endpointName: string;

@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { loadConfig } from "./config";
-import { sentimentRequestSchema } from "./contract";
+import { sentimentRequestSchema } from "../contract/text-classification";
 import { createClient, invokeModel } from "./endpoint";
 import { mapError } from "./errors";
 import { jsonResponse, parseRequest } from "./request";

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
-import { type SentimentRequest, sentimentRequestSchema } from "./contract";
+import { type SentimentRequest, sentimentRequestSchema } from "../contract/text-classification";
 import { ClientError } from "./errors";
 
 export type RequestSchema = ReturnType<typeof sentimentRequestSchema>;

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildSync } from "esbuild";
 import type { AppConfig } from "../config";
-import { requestBodyJsonSchema } from "../lambda/contract";
+import { requestBodyJsonSchema } from "../contract/text-classification";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { inspectModelDirectory } from "../lib/model-archive";
 import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";

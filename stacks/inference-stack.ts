@@ -6,7 +6,7 @@ import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import type { AppConfig } from "../config";
 import type { PreparedModel } from "../lib/prepare-model";
-import { requestBodyJsonSchema } from "../lambda/contract";
+import { requestBodyJsonSchema } from "../contract/text-classification";
 import { ModelArtifact } from "../constructs/model-artifact";
 import { InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { type GatewayAuth, type LocalGateway, startGateway } from "../../local/gateway";
 import type { InvokeOutcome } from "../../local/lambda-host";
-import { requestBodyJsonSchema } from "../../lambda/contract";
+import { requestBodyJsonSchema } from "../../contract/text-classification";
 import { json, post } from "./support";
 
 const gateways: LocalGateway[] = [];

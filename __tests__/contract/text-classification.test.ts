@@ -4,9 +4,9 @@ import {
   requestBodyJsonSchema,
   sentimentRequestSchema,
   worstCaseEndpointPayloadBytes,
-} from "../../lambda/contract";
+} from "../../contract/text-classification";
 import { endpointRequest } from "../../lambda/sentiment";
-import { validDraft04 } from "./draft04";
+import { validDraft04 } from "../lambda/draft04";
 
 const limits = { maxTexts: 3, maxTextChars: 5 };
 
