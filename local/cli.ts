@@ -4,7 +4,7 @@ import path from "node:path";
 import { type AppConfig, ConfigError, loadConfig, readCdktfContext } from "../config";
 import { ModelServerStartError } from "./model-server";
 import { LambdaInitError } from "./lambda-host";
-import { PreflightError, type StackOptions } from "./stack";
+import { PreflightError, type StackOptions } from "./processes";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 

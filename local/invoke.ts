@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { describeError, EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog, UsageError } from "./cli";
 import { type HttpReply, request } from "./http";
-import { type LocalStack, startStack } from "./stack";
+import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
 

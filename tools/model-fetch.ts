@@ -1,6 +1,6 @@
 /** npm run model:fetch -- [hub id] [--revision R] [--dir model]; token from HF_TOKEN, hub from HF_ENDPOINT. */
 import { parseArgs } from "node:util";
-import { DEFAULT_HUB_URL, fetchModel } from "./hub-fetch";
+import { DEFAULT_HUB_URL, fetchModel } from "../lib/hub-fetch";
 import { byteProgressBar } from "./progress";
 
 const DEFAULT_MODEL = "yiyanghkust/finbert-tone";

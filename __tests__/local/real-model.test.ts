@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadLocalConfig } from "../../local/cli";
-import { type LocalStack, startStack } from "../../local/stack";
+import { type LocalStack, startStack } from "../../local/processes";
 import { API_KEY, hasTorch, json, post, REPO_ROOT } from "./support";
 
 const itIfTorch = hasTorch ? it : it.skip;

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { type ModelServer, startModelServer } from "../../local/model-server";
-import { type LocalRuntime, startLocalRuntime } from "../../local/runtime";
+import { type LocalRuntime, startLocalRuntime } from "../../local/sagemaker-runtime";
 import { FIXTURE_MODEL } from "./support";
 
 const awsVersion = spawnSync("aws", ["--version"], { encoding: "utf8" });

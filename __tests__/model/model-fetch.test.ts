@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { fetchModel } from "../../tools/hub-fetch";
+import { fetchModel } from "../../lib/hub-fetch";
 import { type FakeHub, type HubFile, startFakeHub } from "./fake-hub";
 import { tempDir } from "./fixtures";
 

@@ -11,7 +11,7 @@ import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
-import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./runtime";
+import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
