@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_REQUEST_LIMITS } from "../contract/text-classification";
+import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -62,8 +63,9 @@ export const FIELDS = {
   executionLogging: { env: "EXECUTION_LOGGING", default: true, schema: bool, doc: "API Gateway execution logs at INFO; `false` drops them (access logs stay on). Both need the account's API Gateway CloudWatch role" },
   manageApiGatewayAccount: { env: "MANAGE_API_GATEWAY_ACCOUNT", default: true, schema: bool, doc: "bootstrap stack sets the account-wide API Gateway CloudWatch role; false where the account already manages it" },
   logRetentionDays: { env: "LOG_RETENTION_DAYS", default: 30, schema: z.coerce.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`), doc: "CloudWatch log retention" },
-  lambdaMemoryMb: { env: "LAMBDA_MEMORY_MB", default: 256, schema: int(128, 10240), doc: "Lambda memory" },
-  lambdaTimeoutSeconds: { env: "LAMBDA_TIMEOUT_SECONDS", default: 28, schema: int(3, 28), doc: "Lambda timeout, below API Gateway's 29 s" },
+  // Unset passes nothing on: the function construct owns these defaults (256 MB, 28 s).
+  lambdaMemoryMb: { env: "LAMBDA_MEMORY_MB", default: undefined, schema: z.optional(int(128, 10240)), doc: "Lambda memory in MB (unset: the construct's 256)" },
+  lambdaTimeoutSeconds: { env: "LAMBDA_TIMEOUT_SECONDS", default: undefined, schema: z.optional(int(3, MAX_LAMBDA_TIMEOUT_SECONDS)), doc: `Lambda timeout (unset: the construct's ${MAX_LAMBDA_TIMEOUT_SECONDS}), below API Gateway's ${API_GATEWAY_TIMEOUT_SECONDS} s` },
   lambdaReservedConcurrency: { env: "LAMBDA_RESERVED_CONCURRENCY", default: -1, schema: int(-1, 1000), doc: "reserved concurrency (-1 = unreserved; accounts with the default quota of 10 reject any value)" },
   maxTexts: { env: "MAX_TEXTS", default: DEFAULT_REQUEST_LIMITS.maxTexts, schema: int(1, 256), doc: "most texts in one batch request" },
   maxTextChars: { env: "MAX_TEXT_CHARS", default: DEFAULT_REQUEST_LIMITS.maxTextChars, schema: int(1, 100_000), doc: "longest text (characters)" },

@@ -26,12 +26,16 @@ export interface AppConfig {
     readonly image: DlcImage;
   };
   readonly endpoint: EndpointConfig;
-  readonly api: Pick<InferenceApiProps, "routePath" | "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging"> & {
+  readonly api: Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging"> & {
+    /** The one route today's app serves. */
+    readonly routePath: string;
     readonly limits: Readonly<RequestLimits>;
   };
   readonly lambda: {
-    readonly memoryMb: number;
-    readonly timeoutSeconds: number;
+    /** Unset when the user set none: the function construct's default applies. */
+    readonly memoryMb?: number;
+    /** Unset when the user set none: the function construct's default applies. */
+    readonly timeoutSeconds?: number;
     readonly reservedConcurrency?: number;
     readonly logRequestText: boolean;
   };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
@@ -15,23 +16,40 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { NAME_LIMITS, boundedName } from "./names";
+
+/** What the API needs of a Lambda function it proxies to. */
+export interface RouteHandler {
+  readonly functionName: string;
+  readonly invokeArn: string;
+}
+
+/** One `POST` route of the API. */
+export interface InferenceRoute {
+  /** Path below the stage, e.g. `sentiment`; nested paths (`v1/score`) are allowed. @default - none, required */
+  readonly path: string;
+  /** JSON Schema (draft-04) the request body must satisfy before the function runs. @default - none, required */
+  readonly requestSchema: Readonly<Record<string, unknown>>;
+  /** @default - none, required */
+  readonly handler: RouteHandler;
+}
 
 export interface InferenceApiProps {
+  /** Name of the REST API; also the base of its log group, key, plan and statement ids. @default - none, required */
   readonly name: string;
-  /** Route below the stage, e.g. `sentiment`; nested paths (`v1/score`) are allowed. */
-  readonly routePath: string;
+  /** At least one; each path once. @default - none, required */
+  readonly routes: readonly InferenceRoute[];
+  /** @default - none, required */
   readonly stageName: string;
-  /** `api-key`: usage-plan key in `x-api-key`; `iam`: SigV4-signed requests. */
+  /** `api-key`: usage-plan key in `x-api-key`; `iam`: SigV4-signed requests. @default - none, required */
   readonly authMode: "api-key" | "iam";
+  /** Stage and usage-plan throttling. @default - none, required */
   readonly throttle: { readonly burstLimit: number; readonly rateLimit: number };
-  /** Requests per day per API key; 0 for none. */
+  /** Requests per day per API key; 0 for none. @default - none, required */
   readonly quotaPerDay: number;
-  /** Execution logs need the account's API Gateway CloudWatch role (bootstrap stack). */
+  /** Execution logs at INFO; they need the account's API Gateway CloudWatch role (bootstrap stack). @default - none, required */
   readonly executionLogging: boolean;
-  /** JSON Schema (draft-04) the request body must satisfy before the function runs. */
-  readonly requestSchema: Readonly<Record<string, unknown>>;
-  readonly handler: LambdaFunction;
+  /** Retention of the access and execution log groups. @default - none, required */
   readonly logRetentionDays: number;
 }
 
@@ -62,7 +80,7 @@ const ERROR_RESPONSES: ReadonlyArray<{ type: string; message: string }> = [
 ];
 
 /**
- * A regional REST API with one `POST` route proxied to a Lambda function: authenticated,
+ * A regional REST API with `POST` routes, each proxied to its Lambda function: authenticated,
  * throttled, body-validated, with JSON access logs, X-Ray and metrics on its stage.
  * No stage cache (every request is new input), WAF (costs more than the API at this scale) or
  * client certificate (the Lambda proxy does not check one).
@@ -71,75 +89,50 @@ export class InferenceApi extends Construct {
   readonly api: ApiGatewayRestApi;
   readonly stage: ApiGatewayStage;
   readonly apiKey?: ApiGatewayApiKey;
-  /** `https://…/<stage>/<routePath>` */
-  readonly invokeUrl: string;
+  private readonly resources = new Map<string, ApiGatewayResource>();
 
   constructor(scope: Construct, id: string, props: InferenceApiProps) {
     super(scope, id);
+    const paths = props.routes.map((r) => r.path);
+    if (paths.length === 0) throw new Error(`${this.node.path}: give at least one route`);
+    const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
+    if (repeated !== undefined) throw new Error(`${this.node.path}: route path '${repeated}' is given twice`);
+
     this.api = new ApiGatewayRestApi(this, "api", {
       name: props.name,
-      description: `POST /${props.routePath}`,
+      description: paths.map((p) => `POST /${p}`).join(", "),
       endpointConfiguration: { types: ["REGIONAL"] },
     });
     const restApiId = this.api.id;
-
-    const route = props.routePath.split("/").reduce<ApiGatewayResource | undefined>(
-      (parent, pathPart, i) =>
-        new ApiGatewayResource(this, `route-${i}`, { restApiId, parentId: parent ? parent.id : this.api.rootResourceId, pathPart }),
-      undefined,
-    ) as ApiGatewayResource;
-
-    const model = new ApiGatewayModel(this, "request-model", {
-      restApiId,
-      name: "InferenceRequest",
-      contentType: "application/json",
-      schema: JSON.stringify(props.requestSchema),
-    });
     const validator = new ApiGatewayRequestValidator(this, "validator", { restApiId, name: "body", validateRequestBody: true, validateRequestParameters: false });
-    const method = new ApiGatewayMethod(this, "method", {
-      restApiId,
-      resourceId: route.id,
-      httpMethod: "POST",
-      authorization: props.authMode === "iam" ? "AWS_IAM" : "NONE",
-      apiKeyRequired: props.authMode === "api-key",
-      requestValidatorId: validator.id,
-      requestModels: { "application/json": model.name },
-    });
-    const integration = new ApiGatewayIntegration(this, "integration", {
-      restApiId,
-      resourceId: route.id,
-      httpMethod: method.httpMethod,
-      type: "AWS_PROXY",
-      integrationHttpMethod: "POST",
-      uri: props.handler.invokeArn,
-    });
     const responses = ERROR_RESPONSES.map(
       (r) =>
         new ApiGatewayGatewayResponse(this, `response-${r.type.toLowerCase()}`, {
           restApiId,
           responseType: r.type,
-          responseTemplates: { "application/json": `{"message": ${r.message}, "requestId": "$context.requestId"}` },
+          responseTemplates: { "application/json": responseTemplate(r.message) },
         }),
     );
-
-    new LambdaPermission(this, "invoke-permission", {
-      statementId: "AllowApiGatewayInvoke",
-      action: "lambda:InvokeFunction",
-      functionName: props.handler.functionName,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/${props.stageName}/POST/${props.routePath}`,
-    });
+    const routes = props.routes.map((route, i) => this.addRoute(route, i, props, validator));
 
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId,
-      // A new deployment whenever anything the stage serves changes.
+      // A new deployment whenever anything the stage serves changes. The settings are hashed as
+      // known at synth: attributes the provider normalises (a model's schema) would make the plan
+      // inconsistent. The ids and URIs stand for resources that are replaced.
       triggers: {
         redeployment: Fn.sha1(
-          Fn.jsonencode([route.id, method.id, method.authorization, method.apiKeyRequired, model.schema, validator.id, integration.id, integration.uri, ...responses.map((r) => r.id)]),
+          Fn.jsonencode([
+            servedHash(props, routes.map((r) => r.modelName)),
+            validator.id,
+            ...routes.flatMap((r) => [r.method.id, r.integration.id, r.integration.uri]),
+            ...[...this.resources.values()].map((r) => r.id),
+            ...responses.map((r) => r.id),
+          ]),
         ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [method, integration, ...responses],
+      dependsOn: [...routes.flatMap((r) => [r.method, r.integration]), ...responses],
     });
 
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", { name: `/aws/apigateway/${props.name}/access`, retentionInDays: props.logRetentionDays });
@@ -169,7 +162,70 @@ export class InferenceApi extends Construct {
     });
 
     if (props.authMode === "api-key") this.apiKey = this.addUsagePlan(props);
-    this.invokeUrl = `${this.stage.invokeUrl}/${props.routePath}`;
+  }
+
+  /** `https://…/<stage>/<path>` of one of the routes. */
+  routeUrl(path: string): string {
+    return `${this.stage.invokeUrl}/${path}`;
+  }
+
+  private addRoute(route: InferenceRoute, i: number, props: InferenceApiProps, validator: ApiGatewayRequestValidator) {
+    const restApiId = this.api.id;
+    // The first route keeps the ids and names of the one-route API this construct grew from.
+    const suffix = i === 0 ? "" : `-${i}`;
+    const resource = this.resourceFor(route.path);
+    const modelName = `InferenceRequest${i === 0 ? "" : i}`;
+    const model = new ApiGatewayModel(this, `request-model${suffix}`, {
+      restApiId,
+      name: modelName,
+      contentType: "application/json",
+      schema: JSON.stringify(route.requestSchema),
+    });
+    const method = new ApiGatewayMethod(this, `method${suffix}`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: "POST",
+      authorization: props.authMode === "iam" ? "AWS_IAM" : "NONE",
+      apiKeyRequired: props.authMode === "api-key",
+      requestValidatorId: validator.id,
+      requestModels: { "application/json": model.name },
+    });
+    const integration = new ApiGatewayIntegration(this, `integration${suffix}`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      type: "AWS_PROXY",
+      integrationHttpMethod: "POST",
+      uri: route.handler.invokeArn,
+    });
+    new LambdaPermission(this, `invoke-permission${suffix}`, {
+      statementId: boundedName(`AllowApiGatewayInvoke-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`, suffix, NAME_LIMITS.lambdaStatementId),
+      action: "lambda:InvokeFunction",
+      functionName: route.handler.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/${props.stageName}/POST/${route.path}`,
+    });
+    return { method, integration, modelName };
+  }
+
+  /** The resource chain of a path, sharing the parents earlier routes created. */
+  private resourceFor(path: string): ApiGatewayResource {
+    let parent: ApiGatewayResource | undefined;
+    const parts = path.split("/");
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const prefix = parts.slice(0, depth).join("/");
+      let resource = this.resources.get(prefix);
+      if (!resource) {
+        resource = new ApiGatewayResource(this, `route-${this.resources.size}`, {
+          restApiId: this.api.id,
+          parentId: parent ? parent.id : this.api.rootResourceId,
+          pathPart: parts[depth - 1],
+        });
+        this.resources.set(prefix, resource);
+      }
+      parent = resource;
+    }
+    return parent as ApiGatewayResource;
   }
 
   private addUsagePlan(props: InferenceApiProps): ApiGatewayApiKey {
@@ -183,4 +239,19 @@ export class InferenceApi extends Construct {
     new ApiGatewayUsagePlanKey(this, "usage-plan-key", { keyId: key.id, keyType: "API_KEY", usagePlanId: plan.id });
     return key;
   }
+}
+
+function responseTemplate(message: string): string {
+  return `{"message": ${message}, "requestId": "$context.requestId"}`;
+}
+
+/** Hash of everything the stage serves that is set at synth, in the API's own words. */
+function servedHash(props: InferenceApiProps, modelNames: readonly string[]): string {
+  const served = {
+    authMode: props.authMode,
+    routes: props.routes.map((r, i) => ({ path: r.path, model: modelNames[i], schema: JSON.stringify(r.requestSchema), integration: "AWS_PROXY POST" })),
+    validator: { body: true, parameters: false },
+    responses: ERROR_RESPONSES.map((r) => [r.type, responseTemplate(r.message)]),
+  };
+  return createHash("sha256").update(JSON.stringify(served)).digest("hex");
 }

@@ -7,62 +7,92 @@ import { SagemakerModel } from "@cdktf/provider-aws/lib/sagemaker-model";
 import { SagemakerEndpointConfiguration, SagemakerEndpointConfigurationProductionVariants } from "@cdktf/provider-aws/lib/sagemaker-endpoint-configuration";
 import { SagemakerEndpoint } from "@cdktf/provider-aws/lib/sagemaker-endpoint";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DlcImage } from "../lib/dlc-image";
 import { policyDocument, serviceTrustPolicy } from "./policy";
-import { ModelArtifact } from "./model-artifact";
+import type { ModelArtifactRef } from "./model-artifact";
+import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
 
 export type EndpointCapacity =
   | { readonly mode: "real-time"; readonly instanceType: string; readonly instanceCount: number }
   | { readonly mode: "serverless"; readonly memorySizeMb: number; readonly maxConcurrency: number; readonly provisionedConcurrency: number };
 
+/** The inference container image. */
+export interface InferenceImage {
+  readonly uri: string;
+  /** ARN of the ECR repository, for a least-privilege pull statement. */
+  readonly repositoryArn: string;
+}
+
+/** A role that can be granted permissions (its name or id, which are the same for IAM roles). */
+export interface GrantableRole {
+  readonly name: string;
+}
+
 export interface InferenceEndpointProps {
-  /** Prefix of the model, configuration and role names. */
-  readonly namePrefix: string;
-  readonly endpointName: string;
-  readonly region: string;
-  readonly accountId: string;
-  readonly image: DlcImage;
-  /** Archive with the model files and/or `code/inference.py`. */
-  readonly artifact: ModelArtifact;
-  /** When set, the container downloads this Hub model at start-up (network isolation off). */
+  /**
+   * Base of the names this construct creates: role `<name>-sagemaker-<region>`, model
+   * `<name>-model-<hash>`, configurations `<name>-config-*`. Each is cut to its AWS limit with a
+   * hash when too long, so give each endpoint in an account its own name.
+   * @default - none, required
+   */
+  readonly name: string;
+  /** @default `<name>-endpoint` */
+  readonly endpointName?: string;
+  /** @default - none, required */
+  readonly target: AwsTarget;
+  /** @default - none, required */
+  readonly image: InferenceImage;
+  /** Archive with the model files and/or `code/inference.py`. @default - none, required */
+  readonly artifact: ModelArtifactRef;
+  /** When set, the container downloads this Hub model at start-up (network isolation off). @default - none: the model is in the archive */
   readonly hubModel?: { readonly modelId: string; readonly revision: string };
-  /** Hugging Face pipeline task (`HF_TASK`). */
+  /** Hugging Face pipeline task (`HF_TASK`). @default - none, required */
   readonly task: string;
+  /** `SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level). @default - none, required */
   readonly containerLogLevel: number;
+  /** @default - none, required */
   readonly capacity: EndpointCapacity;
+  /** Retention of the endpoint's log group. @default - none, required */
   readonly logRetentionDays: number;
 }
 
 /**
  * A SageMaker model, endpoint configuration and endpoint for a Hugging Face inference container,
- * with a least-privilege execution role. The model name is derived from everything the model is
- * made of, and both model and configuration are created before the old ones are destroyed, so any
- * change rolls the endpoint to a new configuration without downtime.
+ * with a least-privilege execution role. The model name is derived from everything that replaces
+ * the model, and both model and configuration are created before the old ones are destroyed, so
+ * any change rolls the endpoint to a new configuration without downtime.
  */
 export class InferenceEndpoint extends Construct {
   readonly endpoint: SagemakerEndpoint;
   readonly endpointName: string;
+  /** Built from values known at synth, so a policy naming it plans as unchanged across rollouts. */
+  readonly endpointArn: string;
   readonly model: SagemakerModel;
   readonly configuration: SagemakerEndpointConfiguration;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly networkIsolation: boolean;
+  private grants = 0;
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
-    this.endpointName = props.endpointName;
+    const { target } = props;
+    const { capacity } = props;
+    this.endpointName = props.endpointName ?? boundedName(props.name, "-endpoint", NAME_LIMITS.sagemaker);
+    // SageMaker lower-cases the name in endpoint ARNs.
+    this.endpointArn = `arn:${target.partition}:sagemaker:${target.region}:${target.accountId}:endpoint/${this.endpointName.toLowerCase()}`;
     // Serverless endpoints reject network isolation; a Hub model needs the network to download.
-    this.networkIsolation = props.capacity.mode === "real-time" && props.hubModel === undefined;
+    this.networkIsolation = capacity.mode === "real-time" && props.hubModel === undefined;
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/sagemaker/Endpoints/${this.endpointName}`,
       retentionInDays: props.logRetentionDays,
     });
 
+    const roleName = boundedName(props.name, `-sagemaker-${target.region}`, NAME_LIMITS.iamRole);
     this.role = new IamRole(this, "role", {
-      name: `${props.namePrefix}-sagemaker-${props.region}`,
+      name: roleName,
       description: `SageMaker execution role of ${this.endpointName}`,
-      assumeRolePolicy: serviceTrustPolicy(this, "trust", "sagemaker.amazonaws.com", props.accountId).json,
+      assumeRolePolicy: serviceTrustPolicy(this, "trust", "sagemaker.amazonaws.com", target.accountId).json,
     });
     const rolePolicy = new IamRolePolicy(this, "policy", {
       role: this.role.id,
@@ -73,27 +103,30 @@ export class InferenceEndpoint extends Construct {
     const environment: Record<string, string> = {
       SAGEMAKER_PROGRAM: "inference.py",
       SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code",
-      SAGEMAKER_REGION: props.region,
+      SAGEMAKER_REGION: target.region,
       SAGEMAKER_CONTAINER_LOG_LEVEL: String(props.containerLogLevel),
       HF_TASK: props.task,
       ...(props.hubModel ? { HF_MODEL_ID: props.hubModel.modelId, HF_MODEL_REVISION: props.hubModel.revision } : {}),
     };
-    const identity = { image: props.image.uri, data: props.artifact.contentId, environment, isolation: this.networkIsolation };
-    const modelHash = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 16);
+    const primaryContainer = { image: props.image.uri, mode: "SingleModel", modelDataUrl: props.artifact.modelDataUrl, environment };
+    // Every input that forces a new model, as known at synth: the role's name stands for its ARN
+    // and the artifact's content id for the data URL (both are only known after apply).
+    const replacing = { ...primaryContainer, modelDataUrl: props.artifact.contentId, isolation: this.networkIsolation, role: roleName, region: target.region };
+    const modelHash = createHash("sha256").update(JSON.stringify(replacing)).digest("hex").slice(0, 16);
 
     this.model = new SagemakerModel(this, "model", {
-      name: `${props.namePrefix}-model-${modelHash}`,
+      name: boundedName(props.name, `-model-${modelHash}`, NAME_LIMITS.sagemaker),
       executionRoleArn: this.role.arn,
       enableNetworkIsolation: this.networkIsolation,
-      primaryContainer: { image: props.image.uri, mode: "SingleModel", modelDataUrl: props.artifact.modelDataUrl, environment },
-      dependsOn: [rolePolicy, ...(props.artifact.object ? [props.artifact.object] : [])],
+      primaryContainer,
+      dependsOn: [rolePolicy, ...props.artifact.readyAfter],
       lifecycle: { createBeforeDestroy: true },
     });
 
     // No kms_key_arn: SageMaker rejects it on instance types with NVMe storage (g4dn, g5, p4, *d).
     this.configuration = new SagemakerEndpointConfiguration(this, "config", {
-      namePrefix: `${props.namePrefix}-config-`,
-      productionVariants: [this.variant(props.capacity)],
+      namePrefix: boundedName(props.name, "-config-", NAME_LIMITS.sagemakerPrefix),
+      productionVariants: [this.variant(capacity)],
       lifecycle: { createBeforeDestroy: true },
     });
 
@@ -101,6 +134,17 @@ export class InferenceEndpoint extends Construct {
       name: this.endpointName,
       endpointConfigName: this.configuration.name,
       dependsOn: [this.logGroup],
+    });
+  }
+
+  /** Lets `role` call InvokeEndpoint on this endpoint and nothing else. */
+  grantInvoke(role: GrantableRole): IamRolePolicy {
+    const n = this.grants++;
+    const statement: DataAwsIamPolicyDocumentStatement = { sid: "InvokeEndpoint", effect: "Allow", actions: ["sagemaker:InvokeEndpoint"], resources: [this.endpointArn] };
+    return new IamRolePolicy(this, `invoke-grant-${n}`, {
+      role: role.name,
+      name: `invoke-${this.endpointName}`,
+      policy: policyDocument(this, `invoke-grant-${n}-permissions`, [statement]).json,
     });
   }
 
@@ -120,7 +164,7 @@ export class InferenceEndpoint extends Construct {
   }
 
   private statements(props: InferenceEndpointProps): DataAwsIamPolicyDocumentStatement[] {
-    const { partition, region } = props.image;
+    const { partition, region, accountId } = props.target;
     return [
       { sid: "ReadModelArchive", effect: "Allow", actions: ["s3:GetObject"], resources: [props.artifact.objectArn] },
       {
@@ -135,7 +179,7 @@ export class InferenceEndpoint extends Construct {
         sid: "WriteEndpointLogs",
         effect: "Allow",
         actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-        resources: [`arn:${partition}:logs:${region}:${props.accountId}:log-group:/aws/sagemaker/Endpoints/${this.endpointName}*`],
+        resources: [`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/sagemaker/Endpoints/${this.endpointName}*`],
       },
       {
         sid: "PutEndpointMetrics",

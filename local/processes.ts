@@ -4,6 +4,7 @@ import path from "node:path";
 import { buildSync } from "esbuild";
 import type { AppConfig } from "../config";
 import { requestBodyJsonSchema } from "../contract/text-classification";
+import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { inspectModelDirectory } from "../lib/model-archive";
 import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";
@@ -120,13 +121,13 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     stops.push(model.stop);
     const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map([[endpointName, model.url]]) });
     stops.push(runtime.close);
-    const identity: FunctionIdentity = { functionName, memoryMb: config.lambda.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
+    const identity: FunctionIdentity = { functionName, memoryMb: config.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
     const lambda = new LambdaHost({
       bundleFile,
       workerFile,
       env: lambdaEnvironment(config, runtime.url, identity, endpointName, scratch),
       identity,
-      timeoutMs: config.lambda.timeoutSeconds * 1000,
+      timeoutMs: (config.lambda.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000,
       log: (line) => log("lambda", line),
     });
     stops.push(() => lambda.close());

@@ -36,12 +36,12 @@ export class InferenceStack extends TerraformStack {
     const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
     const { image } = config.model;
 
-    const artifact = new ModelArtifact(this, "model-artifact", { namePrefix: config.namePrefix, partition: image.partition, archive: props.model.archive });
+    const target = { partition: image.partition, region: config.region, accountId };
+    const artifact = new ModelArtifact(this, "model-artifact", { name: config.namePrefix, partition: target.partition, archive: props.model.archive });
     const endpoint = new InferenceEndpoint(this, "inference-endpoint", {
-      namePrefix: config.namePrefix,
+      name: config.namePrefix,
       endpointName: names.endpointName,
-      region: config.region,
-      accountId,
+      target,
       image,
       artifact,
       hubModel: props.model.hubModel,
@@ -55,26 +55,23 @@ export class InferenceStack extends TerraformStack {
       functionName: names.functionName,
       entry: props.handlerEntry,
       bundleDir: path.join(props.buildDir, "lambda"),
-      region: config.region,
-      accountId,
-      endpointArn: endpoint.endpoint.arn,
+      target,
       memoryMb: config.lambda.memoryMb,
       timeoutSeconds: config.lambda.timeoutSeconds,
       reservedConcurrency: config.lambda.reservedConcurrency,
       logRetentionDays: config.logRetentionDays,
       environment: handlerEnvironment(config, endpoint.endpoint.name),
     });
+    endpoint.grantInvoke(handler.role);
 
     const api = new InferenceApi(this, "api", {
       name: names.apiName,
-      routePath: config.api.routePath,
+      routes: [{ path: config.api.routePath, requestSchema: requestBodyJsonSchema(config.api.limits), handler }],
       stageName: config.api.stageName,
       authMode: config.api.authMode,
       throttle: config.api.throttle,
       quotaPerDay: config.api.quotaPerDay,
       executionLogging: config.api.executionLogging,
-      requestSchema: requestBodyJsonSchema(config.api.limits),
-      handler: handler.function,
       logRetentionDays: config.logRetentionDays,
     });
 
@@ -82,7 +79,8 @@ export class InferenceStack extends TerraformStack {
   }
 
   private addOutputs(api: InferenceApi, endpoint: InferenceEndpoint, config: AppConfig): void {
-    new TerraformOutput(this, "invoke_url", { value: api.invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
+    const invokeUrl = api.routeUrl(config.api.routePath);
+    new TerraformOutput(this, "invoke_url", { value: invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
     new TerraformOutput(this, "endpoint_name", { value: endpoint.endpoint.name });
     const body = `'{"text": "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn."}'`;
     if (api.apiKey) {
@@ -90,11 +88,11 @@ export class InferenceStack extends TerraformStack {
       new TerraformOutput(this, "api_key_id", { value: api.apiKey.id });
       new TerraformOutput(this, "api_key_command", { value: readKey, description: "Prints the API key value" });
       new TerraformOutput(this, "curl", {
-        value: `curl -sS -X POST "${api.invokeUrl}" -H "content-type: application/json" -H "x-api-key: $(${readKey})" -d ${body}`,
+        value: `curl -sS -X POST "${invokeUrl}" -H "content-type: application/json" -H "x-api-key: $(${readKey})" -d ${body}`,
       });
     } else {
       new TerraformOutput(this, "curl", {
-        value: `curl -sS -X POST "${api.invokeUrl}" --aws-sigv4 "aws:amz:${config.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN" -H "content-type: application/json" -d ${body}`,
+        value: `curl -sS -X POST "${invokeUrl}" --aws-sigv4 "aws:amz:${config.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN" -H "content-type: application/json" -d ${body}`,
       });
     }
   }

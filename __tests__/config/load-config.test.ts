@@ -29,7 +29,10 @@ describe("defaults", () => {
   test("keep local state and leave Lambda concurrency unreserved", () => {
     expect(config.stateBucket).toBeUndefined();
     expect(config.lambda.reservedConcurrency).toBeUndefined();
-    expect(config.lambda.timeoutSeconds).toBeLessThan(29);
+  });
+
+  test("leave the Lambda's memory and timeout unset, for the function construct's defaults", () => {
+    expect(config.lambda).toMatchObject({ memoryMb: undefined, timeoutSeconds: undefined });
   });
 });
 

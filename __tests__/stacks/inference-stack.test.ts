@@ -135,10 +135,10 @@ describe("inference stack with the default configuration", () => {
   });
 
   test("lets the function write only to its own log group and invoke only its endpoint", () => {
-    const policy = resourcesOf(app.inferenceJson, "aws_iam_role_policy").find((p) => p.name === "invoke-endpoint") as Record<string, unknown>;
-    const byId = Object.fromEntries(statementsOf(app.inferenceJson, policy.policy).map((s) => [s.sid, s]));
+    const policies = resourcesOf(app.inferenceJson, "aws_iam_role_policy").filter((p) => String(p.role).includes("aws_iam_role.handler"));
+    const byId = Object.fromEntries(policies.flatMap((p) => statementsOf(app.inferenceJson, p.policy)).map((s) => [s.sid, s]));
     expect(byId.WriteOwnLogs).toMatchObject({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..+\.arn\}:\*$/)] });
-    expect(byId.InvokeEndpoint).toMatchObject({ actions: ["sagemaker:InvokeEndpoint"], resources: [expect.stringMatching(/^\$\{aws_sagemaker_endpoint\..+\.arn\}$/)] });
+    expect(byId.InvokeEndpoint).toMatchObject({ actions: ["sagemaker:InvokeEndpoint"], resources: ["arn:aws:sagemaker:us-east-1:${data.aws_caller_identity.caller.account_id}:endpoint/finbert-endpoint"] });
     expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/finbert-inference", retention_in_days: 30 });
   });
 
