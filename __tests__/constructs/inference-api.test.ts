@@ -1,0 +1,60 @@
+import { InferenceApi, InferenceApiProps, InferenceRoute } from "../../constructs/inference-api";
+import { TerraformJson, resourcesOf } from "../stacks/synth-app";
+import { synthJson } from "./support";
+
+const HANDLER = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations" };
+const ROUTE: InferenceRoute = { path: "sentiment", requestSchema: { type: "object", required: ["text"] }, handler: HANDLER };
+const PROPS: InferenceApiProps = {
+  name: "svc-api",
+  routes: [ROUTE],
+  stageName: "v1",
+  authMode: "api-key",
+  throttle: { burstLimit: 20, rateLimit: 10 },
+  quotaPerDay: 0,
+  executionLogging: true,
+  logRetentionDays: 30,
+};
+
+function synth(overrides: Partial<InferenceApiProps> = {}): TerraformJson {
+  return synthJson((scope) => new InferenceApi(scope, "api", { ...PROPS, ...overrides }));
+}
+const trigger = (json: TerraformJson) => String((resourcesOf(json, "aws_api_gateway_deployment")[0].triggers as { redeployment: string }).redeployment);
+
+test("the deployment trigger reads no attribute of the request model, which the provider normalises", () => {
+  expect(trigger(synth())).not.toMatch(/aws_api_gateway_model\./);
+});
+
+test("the deployment trigger changes when the schema text changes", () => {
+  expect(trigger(synth({ routes: [{ ...ROUTE, requestSchema: { type: "object", required: ["texts"] } }] }))).not.toBe(trigger(synth()));
+});
+
+test("the deployment trigger changes when the auth mode changes", () => {
+  expect(trigger(synth({ authMode: "iam" }))).not.toBe(trigger(synth()));
+});
+
+test("several routes each get a method, a model and an invoke permission with its own statement id, sharing parent resources", () => {
+  const json = synth({ routes: [{ ...ROUTE, path: "v1/a" }, { ...ROUTE, path: "v1/b", handler: { ...HANDLER, functionName: "fn-b" } }] });
+  expect(resourcesOf(json, "aws_api_gateway_resource").map((r) => r.path_part).sort()).toEqual(["a", "b", "v1"]);
+  expect(resourcesOf(json, "aws_api_gateway_model").map((m) => m.name).sort()).toEqual(["InferenceRequest", "InferenceRequest1"]);
+  expect(resourcesOf(json, "aws_api_gateway_method")).toHaveLength(2);
+  const permissions = resourcesOf(json, "aws_lambda_permission");
+  expect(permissions.map((p) => [p.function_name, p.statement_id]).sort()).toEqual([
+    ["fn", "AllowApiGatewayInvoke-svc-api"],
+    ["fn-b", "AllowApiGatewayInvoke-svc-api-1"],
+  ]);
+  expect(permissions.map((p) => String(p.source_arn).split("}")[1]).sort()).toEqual(["/v1/POST/v1/a", "/v1/POST/v1/b"]);
+});
+
+test("a route given twice is refused", () => {
+  expect(() => synth({ routes: [ROUTE, ROUTE] })).toThrow(/route path 'sentiment' is given twice/);
+});
+
+test("an API without routes is refused", () => {
+  expect(() => synth({ routes: [] })).toThrow(/at least one route/);
+});
+
+test("IAM mode signs requests and creates no key or usage plan", () => {
+  const json = synth({ authMode: "iam" });
+  expect(resourcesOf(json, "aws_api_gateway_method")[0]).toMatchObject({ authorization: "AWS_IAM", api_key_required: false });
+  expect(resourcesOf(json, "aws_api_gateway_api_key")).toEqual([]);
+});

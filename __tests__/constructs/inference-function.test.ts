@@ -1,0 +1,30 @@
+import * as path from "node:path";
+import { InferenceFunction, InferenceFunctionProps } from "../../constructs/inference-function";
+import { TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
+import { TARGET, synthJson, tinyEntry } from "./support";
+
+const { entry, dir } = tinyEntry();
+const PROPS: InferenceFunctionProps = { functionName: "svc-fn", entry, bundleDir: path.join(dir, "bundle"), target: TARGET, logRetentionDays: 30 };
+
+function synth(overrides: Partial<InferenceFunctionProps> = {}): TerraformJson {
+  return synthJson((scope) => new InferenceFunction(scope, "fn", { ...PROPS, ...overrides }));
+}
+
+test("without memory or timeout the function gets 256 MB and 28 s", () => {
+  expect(resourcesOf(synth(), "aws_lambda_function")[0]).toMatchObject({ memory_size: 256, timeout: 28 });
+});
+
+test("a timeout API Gateway would not wait for is refused", () => {
+  expect(() => synth({ timeoutSeconds: 29 })).toThrow(/timeoutSeconds must be below API Gateway's 29 s; got 29/);
+});
+
+test("the role is named after the function and region, and may only write its own logs and traces", () => {
+  const json = synth();
+  expect(resourcesOf(json, "aws_iam_role")[0].name).toBe("svc-fn-us-east-1");
+  const policy = resourcesOf(json, "aws_iam_role_policy")[0];
+  expect(statementsOf(json, policy.policy).map((s) => s.sid)).toEqual(["WriteOwnLogs", "WriteTraces"]);
+});
+
+test("the environment is passed as given", () => {
+  expect(resourcesOf(synth({ environment: { A: "1" } }), "aws_lambda_function")[0].environment).toEqual({ variables: { A: "1" } });
+});
