@@ -1,5 +1,5 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import type { HandlerConfig } from "./config";
+import type { HandlerConfig } from "./environment";
 import { BadModelResponseError } from "./errors";
 import { endpointRequest } from "./sentiment";
 

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { loadConfig } from "./config";
+import { loadConfig } from "./environment";
 import { sentimentRequestSchema } from "../contract/text-classification";
 import { createClient, invokeModel } from "./endpoint";
 import { mapError } from "./errors";

@@ -1,4 +1,4 @@
-import { DEFAULT_INVOKE_MAX_ATTEMPTS, DEFAULT_INVOKE_TIMEOUT_MS, loadConfig } from "../../lambda/config";
+import { DEFAULT_INVOKE_MAX_ATTEMPTS, DEFAULT_INVOKE_TIMEOUT_MS, loadConfig } from "../../lambda/environment";
 import { DEFAULT_REQUEST_LIMITS } from "../../contract/text-classification";
 import { FakeSageMaker, loadHandler } from "./support";
 
