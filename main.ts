@@ -7,7 +7,7 @@ import { InferenceStack } from "./stacks/inference-stack";
 
 const ROOT = __dirname;
 
-export interface PrepareOptions {
+export interface PrepareAppOptions {
   /** Environment variables to read the configuration from. Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** `cdktf.json` context. Default: what the CLI passes, else the file. */
@@ -23,7 +23,7 @@ export interface PreparedApp {
 }
 
 /** Validates the configuration and packs the model: everything that can fail, before any output. */
-export async function prepareApp(opts: PrepareOptions = {}): Promise<PreparedApp> {
+export async function prepareApp(opts: PrepareAppOptions = {}): Promise<PreparedApp> {
   const env = opts.env ?? process.env;
   const config = loadConfig({ env, context: opts.context ?? readCdktfContext(env, ROOT) });
   const buildDir = opts.buildDir ?? path.join(ROOT, ".build");

@@ -23,8 +23,28 @@ export const MAX_INVOKE_BUDGET_MS = 26_000;
 
 const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
+/** What synth and local mode set for the handler; `toEnvironment` writes it as variables. */
+export interface HandlerSettings {
+  readonly endpointName: string;
+  readonly limits: Readonly<RequestLimits>;
+  readonly logRequestText: boolean;
+  /** Powertools' service name in every log line. */
+  readonly serviceName: string;
+}
+
+/** The handler's environment variables: the only writer of what `fromEnvironment` reads. */
+export function toEnvironment(settings: HandlerSettings): Record<string, string> {
+  return {
+    ENDPOINT_NAME: settings.endpointName,
+    MAX_TEXTS: String(settings.limits.maxTexts),
+    MAX_TEXT_CHARS: String(settings.limits.maxTextChars),
+    LOG_REQUEST_TEXT: String(settings.logRequestText),
+    POWERTOOLS_SERVICE_NAME: settings.serviceName,
+  };
+}
+
 /** Reads the handler's configuration from the environment; throws naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
   const problems: string[] = [];
   const positiveInt = (name: string, fallback: number): number => {
     const raw = env[name];

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { loadConfig } from "./environment";
+import { fromEnvironment } from "./environment";
 import { sentimentRequestSchema } from "../contract/text-classification";
 import { createClient, invokeModel } from "./endpoint";
 import { mapError } from "./errors";
@@ -10,7 +10,7 @@ import { predictionsFrom } from "./sentiment";
 // Time kept back from the Lambda deadline to log and return a 504 instead of being killed.
 const DEADLINE_RESERVE_MS = 500;
 
-const config = loadConfig(process.env);
+const config = fromEnvironment(process.env);
 const logger = new Logger();
 const client = createClient(config);
 const schema = sentimentRequestSchema(config.limits);

@@ -12,7 +12,7 @@ export interface PreparedModel {
   readonly warnings: readonly string[];
 }
 
-export interface PrepareOptions {
+export interface PrepareModelOptions {
   /** Where packed archives are cached between synths. */
   readonly cacheDir: string;
   /** `code/` shipped with a Hub model, so the same inference.py serves it. */
@@ -86,7 +86,7 @@ function stageCodeOnly(codeDir: string, cacheDir: string): string {
  * the cached pack of) a directory, hashes a ready archive, passes an S3 object through.
  * Runs before any construct is built, so a bad source fails synth before anything is written.
  */
-export async function prepareModel(source: ModelSource, opts: PrepareOptions): Promise<PreparedModel> {
+export async function prepareModel(source: ModelSource, opts: PrepareModelOptions): Promise<PreparedModel> {
   fs.mkdirSync(opts.cacheDir, { recursive: true });
   switch (source.kind) {
     case "s3":

@@ -1,10 +1,10 @@
-import { DEFAULT_INVOKE_MAX_ATTEMPTS, DEFAULT_INVOKE_TIMEOUT_MS, loadConfig } from "../../lambda/environment";
+import { DEFAULT_INVOKE_MAX_ATTEMPTS, DEFAULT_INVOKE_TIMEOUT_MS, fromEnvironment, toEnvironment } from "../../lambda/environment";
 import { DEFAULT_REQUEST_LIMITS } from "../../contract/text-classification";
 import { FakeSageMaker, loadHandler } from "./support";
 
-describe("loadConfig", () => {
+describe("fromEnvironment", () => {
   it("applies the documented defaults when only ENDPOINT_NAME is set", () => {
-    expect(loadConfig({ ENDPOINT_NAME: "finbert" })).toEqual({
+    expect(fromEnvironment({ ENDPOINT_NAME: "finbert" })).toEqual({
       endpointName: "finbert",
       limits: DEFAULT_REQUEST_LIMITS,
       invokeTimeoutMs: DEFAULT_INVOKE_TIMEOUT_MS,
@@ -18,7 +18,7 @@ describe("loadConfig", () => {
   });
 
   it("reads every setting from the environment", () => {
-    const config = loadConfig({
+    const config = fromEnvironment({
       ENDPOINT_NAME: "finbert-tone-prod",
       MAX_TEXTS: "8",
       MAX_TEXT_CHARS: "2000",
@@ -37,29 +37,29 @@ describe("loadConfig", () => {
   });
 
   it("treats any LOG_REQUEST_TEXT other than true as off", () => {
-    expect(loadConfig({ ENDPOINT_NAME: "finbert", LOG_REQUEST_TEXT: "1" }).logRequestText).toBe(false);
+    expect(fromEnvironment({ ENDPOINT_NAME: "finbert", LOG_REQUEST_TEXT: "1" }).logRequestText).toBe(false);
   });
 
   it("rejects a missing ENDPOINT_NAME", () => {
-    expect(() => loadConfig({})).toThrow(/ENDPOINT_NAME must be a SageMaker endpoint name/);
+    expect(() => fromEnvironment({})).toThrow(/ENDPOINT_NAME must be a SageMaker endpoint name/);
   });
 
   it("rejects an ENDPOINT_NAME SageMaker would refuse", () => {
-    expect(() => loadConfig({ ENDPOINT_NAME: "my_endpoint" })).toThrow(/ENDPOINT_NAME/);
+    expect(() => fromEnvironment({ ENDPOINT_NAME: "my_endpoint" })).toThrow(/ENDPOINT_NAME/);
   });
 
   it("names every variable that is not a positive integer", () => {
-    expect(() => loadConfig({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "0", INVOKE_TIMEOUT_MS: "1.5" })).toThrow(
+    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "0", INVOKE_TIMEOUT_MS: "1.5" })).toThrow(
       'MAX_TEXTS must be a positive integer, got "0"; INVOKE_TIMEOUT_MS must be a positive integer, got "1.5"',
     );
   });
 
   it("rejects limits whose worst-case request exceeds the 6 MB payload limit", () => {
-    expect(() => loadConfig({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000" })).toThrow(/payload limit/);
+    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000" })).toThrow(/payload limit/);
   });
 
   it("rejects a timeout budget that outlives API Gateway", () => {
-    expect(() => loadConfig({ ENDPOINT_NAME: "finbert", INVOKE_TIMEOUT_MS: "20000", INVOKE_MAX_ATTEMPTS: "2" })).toThrow(
+    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", INVOKE_TIMEOUT_MS: "20000", INVOKE_MAX_ATTEMPTS: "2" })).toThrow(
       /INVOKE_TIMEOUT_MS x INVOKE_MAX_ATTEMPTS/,
     );
   });
@@ -74,4 +74,9 @@ describe("handler module", () => {
       await fake.close();
     }
   });
+});
+
+test("what toEnvironment writes, fromEnvironment reads back", () => {
+  const settings = { endpointName: "svc-endpoint", limits: { maxTexts: 4, maxTextChars: 100 }, logRequestText: true, serviceName: "svc" };
+  expect(fromEnvironment(toEnvironment(settings))).toMatchObject({ endpointName: "svc-endpoint", limits: settings.limits, logRequestText: true });
 });
