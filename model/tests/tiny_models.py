@@ -30,7 +30,8 @@ def bert_tokenizer(model_dir: str, words: Sequence[str] = WORDS, max_length: int
     os.makedirs(model_dir, exist_ok=True)
     with open(vocab, "w", encoding="utf-8") as handle:
         handle.write("\n".join([*SPECIALS, *words]) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=vocab, model_max_length=max_length)
+    # Positional: the first parameter is vocab_file in transformers 4 and vocab in 5.
+    tokenizer = BertTokenizerFast(vocab, model_max_length=max_length)
     tokenizer.save_pretrained(model_dir)
     return tokenizer
 
