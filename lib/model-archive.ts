@@ -27,8 +27,8 @@ export class ModelDirectoryError extends Error {
 /** Never packed: build/test leftovers and partial downloads that would make the archive unstable. */
 const EXCLUDED_NAMES = new Set(["__pycache__", ".git", ".cache", ".DS_Store", ".gitattributes", ".ipynb_checkpoints"]);
 const EXCLUDED_SUFFIXES = [".pyc", ".part"];
-/** The repo's model/ folder also holds the Python tests and this folder's README. */
-const EXCLUDED_AT_ROOT = new Set(["tests", "README.md"]);
+/** The repo's model/ folder also holds the Python tests, every task's handler code (model/tasks) and its README. */
+const EXCLUDED_AT_ROOT = new Set(["tests", "tasks", "README.md"]);
 
 const BLOCK = 512;
 const MEMBER_BYTES = 4 * 1024 * 1024;

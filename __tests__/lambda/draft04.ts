@@ -4,7 +4,7 @@ type Schema = Record<string, unknown>;
 
 const KNOWN = new Set([
   "$schema", "type", "properties", "additionalProperties", "required", "oneOf",
-  "minLength", "maxLength", "minItems", "maxItems", "items",
+  "minLength", "maxLength", "minItems", "maxItems", "items", "anyOf",
 ]);
 
 function typeOf(value: unknown): string {
@@ -43,6 +43,7 @@ export function validDraft04(schema: Schema, value: unknown): boolean {
     const required = (schema.required ?? []) as string[];
     if (!required.every((key) => key in object)) return false;
   }
+  if (Array.isArray(schema.anyOf) && !(schema.anyOf as Schema[]).some((option) => validDraft04(option, value))) return false;
   if (Array.isArray(schema.oneOf)) {
     const matches = (schema.oneOf as Schema[]).filter((option) => validDraft04(option, value)).length;
     if (matches !== 1) return false;
