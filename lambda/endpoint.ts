@@ -1,7 +1,6 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import type { HandlerConfig } from "./environment";
 import { BadModelResponseError } from "./errors";
-import { endpointRequest } from "./sentiment";
 
 const CONNECTION_TIMEOUT_MS = 3_000;
 
@@ -18,26 +17,21 @@ export function createClient(config: Pick<HandlerConfig, "invokeTimeoutMs" | "in
   });
 }
 
-/** Sends the texts to the endpoint and returns its parsed JSON answer. */
-export async function invokeModel(
-  client: SageMakerRuntimeClient,
-  endpointName: string,
-  texts: readonly string[],
-  abortSignal: AbortSignal,
-): Promise<unknown> {
+/** Sends a task's request body to the endpoint and returns its parsed JSON answer. */
+export async function invokeEndpoint(client: SageMakerRuntimeClient, endpointName: string, body: unknown, abortSignal: AbortSignal): Promise<unknown> {
   const output = await client.send(
     new InvokeEndpointCommand({
       EndpointName: endpointName,
       ContentType: "application/json",
       Accept: "application/json",
-      Body: JSON.stringify(endpointRequest(texts)),
+      Body: JSON.stringify(body),
     }),
     { abortSignal },
   );
-  const body = output.Body?.transformToString("utf8") ?? "";
+  const answer = output.Body?.transformToString("utf8") ?? "";
   try {
-    return JSON.parse(body);
+    return JSON.parse(answer);
   } catch {
-    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${body.length} chars)`);
+    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${answer.length} chars)`);
   }
 }

@@ -4,9 +4,14 @@ import {
   type RequestLimits,
   worstCaseEndpointPayloadBytes,
 } from "../contract/text-classification";
+import { TASKS, type Task } from "../lib/tasks";
 
 export interface HandlerConfig {
   endpointName: string;
+  /** The route's task: which contract the handler serves. */
+  task: Task;
+  /** The model's id as the response names it (embeddings). */
+  modelId: string;
   limits: RequestLimits;
   /** Per-attempt limit on one InvokeEndpoint HTTP request. */
   invokeTimeoutMs: number;
@@ -26,6 +31,9 @@ const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** What synth and local mode set for the handler; `toEnvironment` writes it as variables. */
 export interface HandlerSettings {
   readonly endpointName: string;
+  readonly task: Task;
+  /** The model's id as responses name it: the Hub id, or the model directory's name. */
+  readonly modelId: string;
   readonly limits: Readonly<RequestLimits>;
   readonly logRequestText: boolean;
   /** Powertools' service name in every log line. */
@@ -36,6 +44,8 @@ export interface HandlerSettings {
 export function toEnvironment(settings: HandlerSettings): Record<string, string> {
   return {
     ENDPOINT_NAME: settings.endpointName,
+    TASK: settings.task,
+    MODEL_ID: settings.modelId,
     MAX_TEXTS: String(settings.limits.maxTexts),
     MAX_TEXT_CHARS: String(settings.limits.maxTextChars),
     LOG_REQUEST_TEXT: String(settings.logRequestText),
@@ -59,8 +69,15 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
   if (!ENDPOINT_NAME_PATTERN.test(endpointName)) {
     problems.push(`ENDPOINT_NAME must be a SageMaker endpoint name, got ${JSON.stringify(endpointName)}`);
   }
+  // Unset: the one task a handler served before routes had tasks.
+  const task = env.TASK === undefined || env.TASK === "" ? "text-classification" : env.TASK;
+  if (!(TASKS as readonly string[]).includes(task)) {
+    problems.push(`TASK must be one of ${TASKS.join(", ")}, got ${JSON.stringify(task)}`);
+  }
   const config: HandlerConfig = {
     endpointName,
+    task: task as Task,
+    modelId: env.MODEL_ID ?? "",
     limits: {
       maxTexts: positiveInt("MAX_TEXTS", DEFAULT_REQUEST_LIMITS.maxTexts),
       maxTextChars: positiveInt("MAX_TEXT_CHARS", DEFAULT_REQUEST_LIMITS.maxTextChars),
@@ -76,7 +93,7 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     problems.push(`INVOKE_TIMEOUT_MS x INVOKE_MAX_ATTEMPTS must be at most ${MAX_INVOKE_BUDGET_MS} ms (API Gateway stops at 29 s)`);
   }
   if (problems.length > 0) {
-    throw new Error(`Invalid sentiment handler configuration: ${problems.join("; ")}`);
+    throw new Error(`Invalid handler configuration: ${problems.join("; ")}`);
   }
   return config;
 }

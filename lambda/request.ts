@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
-import { type SentimentRequest, sentimentRequestSchema } from "../contract/text-classification";
+import type * as zm from "zod/mini";
 import { ClientError } from "./errors";
 
-export type RequestSchema = ReturnType<typeof sentimentRequestSchema>;
+export type RequestSchema = zm.ZodMiniType;
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -26,7 +26,7 @@ function describe(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** Validates the API Gateway event at the edge; throws `ClientError` (400/415) naming the field. */
-export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema): SentimentRequest {
+export function parseRequest<S extends RequestSchema>(event: APIGatewayProxyEvent, schema: S): zm.infer<S> {
   if (event.body === null || event.body === "") {
     throw new ClientError(400, "body: is required (a JSON object)");
   }

@@ -77,6 +77,14 @@ describe("handler module", () => {
 });
 
 test("what toEnvironment writes, fromEnvironment reads back", () => {
-  const settings = { endpointName: "svc-endpoint", limits: { maxTexts: 4, maxTextChars: 100 }, logRequestText: true, serviceName: "svc" };
-  expect(fromEnvironment(toEnvironment(settings))).toMatchObject({ endpointName: "svc-endpoint", limits: settings.limits, logRequestText: true });
+  const settings = { endpointName: "svc-endpoint", task: "feature-extraction", modelId: "org/encoder", limits: { maxTexts: 4, maxTextChars: 100 }, logRequestText: true, serviceName: "svc" } as const;
+  expect(fromEnvironment(toEnvironment(settings))).toMatchObject({ endpointName: "svc-endpoint", task: "feature-extraction", modelId: "org/encoder", limits: settings.limits, logRequestText: true });
+});
+
+test("a handler without TASK serves text classification, the one task it had before routes had tasks", () => {
+  expect(fromEnvironment({ ENDPOINT_NAME: "svc-endpoint" }).task).toBe("text-classification");
+});
+
+test("an unknown TASK is refused by name", () => {
+  expect(() => fromEnvironment({ ENDPOINT_NAME: "svc-endpoint", TASK: "summarization" })).toThrow(/TASK must be one of/);
 });
