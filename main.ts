@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { AppConfig, ConfigError, describeModelSource, loadConfig, readCdktfContext } from "./config";
 import { ModelSourceError, PreparedModel, prepareModel } from "./lib/prepare-model";
+import { taskCodeFiles, type Task } from "./lib/tasks";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -18,8 +19,14 @@ export interface PrepareAppOptions {
 
 export interface PreparedApp {
   readonly config: AppConfig;
-  readonly model: PreparedModel;
+  /** One per service, in the order of `config.services`. */
+  readonly models: readonly PreparedModel[];
   readonly buildDir: string;
+}
+
+/** A task's inference code in this project: archive path -> file. */
+export function projectCodeFiles(task: Task): Record<string, string> {
+  return Object.fromEntries(Object.entries(taskCodeFiles(task)).map(([name, file]) => [name, path.join(ROOT, file)]));
 }
 
 /** Validates the configuration and packs the model: everything that can fail, before any output. */
@@ -27,12 +34,17 @@ export async function prepareApp(opts: PrepareAppOptions = {}): Promise<Prepared
   const env = opts.env ?? process.env;
   const config = loadConfig({ env, context: opts.context ?? readCdktfContext(env, ROOT) });
   const buildDir = opts.buildDir ?? path.join(ROOT, ".build");
-  const model = await prepareModel(config.model.source, { cacheDir: path.join(buildDir, "model-cache"), codeDir: path.join(ROOT, "model", "code") });
-  return { config, model, buildDir };
+  const models: PreparedModel[] = [];
+  // One at a time: packing is parallel inside, and a bad source fails before the next is packed.
+  for (const service of config.services) {
+    const cacheDir = path.join(buildDir, "model-cache");
+    models.push(await prepareModel(service.model.source, { cacheDir, codeFiles: projectCodeFiles(service.task), stagingName: service.name ?? "default" }));
+  }
+  return { config, models, buildDir };
 }
 
 /** The stacks: wiring only. */
-export function buildStacks(app: App, { config, model, buildDir }: PreparedApp): void {
+export function buildStacks(app: App, { config, models, buildDir }: PreparedApp): void {
   new BootstrapStack(app, "bootstrap", {
     region: config.region,
     namePrefix: config.namePrefix,
@@ -40,12 +52,14 @@ export function buildStacks(app: App, { config, model, buildDir }: PreparedApp):
     manageApiGatewayAccount: config.manageApiGatewayAccount,
     stateBucket: config.bootstrapStateInBucket ? config.stateBucket : undefined,
   });
-  new InferenceStack(app, "inference", { config, model, handlerEntry: path.join(ROOT, "lambda", "index.ts"), buildDir });
+  new InferenceStack(app, "inference", { config, models, handlerEntry: path.join(ROOT, "lambda", "index.ts"), buildDir });
 }
 
 async function main(): Promise<void> {
   const prepared = await prepareApp();
-  for (const warning of prepared.model.warnings) console.warn(`warning: ${describeModelSource(prepared.config.model.source)}: ${warning}`);
+  prepared.config.services.forEach((service, i) => {
+    for (const warning of prepared.models[i].warnings) console.warn(`warning: ${describeModelSource(service.model.source)}: ${warning}`);
+  });
   const app = new App();
   buildStacks(app, prepared);
   app.synth();

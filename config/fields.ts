@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { DEFAULT_REQUEST_LIMITS } from "../contract/text-classification";
 import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
+import { TASKS } from "../lib/tasks";
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** Tasks whose output the bundled handler understands (one list of {label, score} per input). */
-export const SUPPORTED_TASKS = ["text-classification", "sentiment-analysis"] as const;
+/** Tasks a service may name; `sentiment-analysis` is the pipeline's alias of text-classification. */
+export const SUPPORTED_TASKS = [...TASKS, "sentiment-analysis"] as const;
 
 const bool = z.preprocess(
   (v) => (typeof v === "string" ? { true: true, false: false, "1": true, "0": false }[v.toLowerCase()] ?? v : v),
@@ -44,7 +45,7 @@ export const FIELDS = {
   bootstrapStateInBucket: { env: "BOOTSTRAP_STATE_IN_BUCKET", default: false, schema: bool, doc: "keep the bootstrap stack's own state in `stateBucket` too (deploy it once with `--migrate-state`)" },
   stateBucket: { env: "STATE_BUCKET", default: "", schema: z.union([z.literal(""), pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")]), doc: "Terraform state bucket from the bootstrap stack; empty keeps local state" },
   modelSource: { env: "MODEL_SOURCE", default: "model", schema: z.string().min(1, "must not be empty"), doc: "a model directory, a `.tar.gz` archive, an `s3://…/model.tar.gz` URI, or `hub:<model id>[@revision]`" },
-  task: { env: "HF_TASK", default: "text-classification", schema: oneOf(SUPPORTED_TASKS), doc: "Hugging Face pipeline task (`HF_TASK`)" },
+  task: { env: "HF_TASK", default: undefined, schema: z.optional(oneOf(SUPPORTED_TASKS)), doc: `the service's task, one of ${TASKS.join(", ")}; unset: inferred from a model directory's config.json (the env-configured default service falls back to text-classification)` },
   transformersVersion: { env: "TRANSFORMERS_VERSION", default: "4.51.3", schema: z.string(), doc: "transformers version of the inference container" },
   pytorchVersion: { env: "PYTORCH_VERSION", default: "2.6.0", schema: z.string(), doc: "PyTorch version of the inference container" },
   containerLogLevel: { env: "CONTAINER_LOG_LEVEL", default: 20, schema: int(10, 50), doc: "`SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level)" },
@@ -74,4 +75,35 @@ export const FIELDS = {
 } as const;
 
 export type FieldName = keyof typeof FIELDS;
+
+/**
+ * Fields each service sets for itself (an entry of `services`); the others are the app's. At the
+ * top level of the context or of an APP_CONFIG file they are every service's default.
+ */
+export const SERVICE_FIELDS = [
+  "routePath",
+  "task",
+  "modelSource",
+  "containerLogLevel",
+  "endpointMode",
+  "instanceType",
+  "instanceCount",
+  "serverlessMemoryMb",
+  "serverlessMaxConcurrency",
+  "serverlessProvisionedConcurrency",
+  "lambdaMemoryMb",
+  "lambdaTimeoutSeconds",
+  "lambdaReservedConcurrency",
+  "maxTexts",
+  "maxTextChars",
+  "logRequestText",
+] as const satisfies readonly FieldName[];
+
+export type ServiceFieldName = (typeof SERVICE_FIELDS)[number];
+
+/** A service's `name`: the base of its resource names, and its route unless `routePath` is set. */
+export const SERVICE_NAME = {
+  schema: pattern(/^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/, "1-20 lowercase letters, digits or hyphens, starting with a letter"),
+  doc: "the service's name: its resources are `<namePrefix>-<name>-*`, its route `<name>` unless `routePath` is set",
+};
 export type RawConfig = { [K in FieldName]: z.output<(typeof FIELDS)[K]["schema"]> };

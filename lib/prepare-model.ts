@@ -15,8 +15,13 @@ export interface PreparedModel {
 export interface PrepareModelOptions {
   /** Where packed archives are cached between synths. */
   readonly cacheDir: string;
-  /** `code/` shipped with a Hub model, so the same inference.py serves it. */
-  readonly codeDir: string;
+  /**
+   * The task's inference code, archive path -> file (`code/inference.py` -> …): shipped with a Hub
+   * model, and added to a model directory that has no `code/inference.py` of its own.
+   */
+  readonly codeFiles: Readonly<Record<string, string>>;
+  /** Names this model's staging directories, so that services do not share them. */
+  readonly stagingName: string;
 }
 
 export class ModelSourceError extends Error {
@@ -68,16 +73,51 @@ async function packed(dir: string, cacheDir: string): Promise<ModelArchive> {
   return { kind: "local", path: contentAddressed(result.path, result.sha256, cacheDir), sha256: result.sha256 };
 }
 
-/** A directory holding only `code/`, for a Hub model whose weights the container downloads. */
-function stageCodeOnly(codeDir: string, cacheDir: string): string {
-  if (!fs.existsSync(path.join(codeDir, "inference.py"))) {
-    throw new ModelSourceError(`hub code ${codeDir}`, [`${path.join(codeDir, "inference.py")} is missing`]);
+function copyCode(codeFiles: Readonly<Record<string, string>>, into: string): void {
+  for (const [name, file] of Object.entries(codeFiles)) {
+    if (!fs.existsSync(file)) throw new ModelSourceError(`task code ${file}`, [`${file} is missing`]);
+    fs.mkdirSync(path.dirname(path.join(into, name)), { recursive: true });
+    // Kept mtimes keep the packer's cache key stable: unchanged code is not re-packed every synth.
+    fs.cpSync(file, path.join(into, name), { preserveTimestamps: true });
   }
-  const staged = path.join(cacheDir, "hub-code");
+}
+
+/** A directory holding only `code/`, for a Hub model whose weights the container downloads. */
+function stageCodeOnly(codeFiles: Readonly<Record<string, string>>, staged: string): string {
   fs.rmSync(staged, { recursive: true, force: true });
   fs.mkdirSync(staged, { recursive: true });
-  // Kept mtimes keep the packer's cache key stable: unchanged code is not re-packed every synth.
-  fs.cpSync(codeDir, path.join(staged, "code"), { recursive: true, preserveTimestamps: true, filter: (src) => !src.includes("__pycache__") });
+  copyCode(codeFiles, staged);
+  return staged;
+}
+
+/**
+ * A model directory without `code/inference.py` (a plain Hub download) with its task's code added:
+ * the model's files hard-linked (copied across file systems), so staging costs no space or time.
+ */
+export function withTaskCode(dir: string, codeFiles: Readonly<Record<string, string>>, staged: string): string {
+  if (fs.existsSync(path.join(dir, "code", "inference.py"))) return dir;
+  fs.rmSync(staged, { recursive: true, force: true });
+  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const from = path.join(dir, name);
+    const to = path.join(staged, name);
+    const stat = fs.lstatSync(from);
+    if (stat.isDirectory()) {
+      fs.mkdirSync(to, { recursive: true });
+      continue;
+    }
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    if (!stat.isFile()) {
+      // Copied as what it is, so the packer refuses it by name as it would in the original.
+      fs.symlinkSync(fs.readlinkSync(from), to);
+      continue;
+    }
+    try {
+      fs.linkSync(from, to);
+    } catch {
+      fs.cpSync(from, to, { preserveTimestamps: true });
+    }
+  }
+  copyCode(codeFiles, staged);
   return staged;
 }
 
@@ -96,13 +136,15 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
       return { archive: { kind: "local", path: path.resolve(source.path), sha256: await sha256OfFile(source.path) }, warnings: [] };
     }
     case "directory": {
-      const { problems, warnings } = inspectModelDirectory(source.path);
+      if (!fs.statSync(source.path, { throwIfNoEntry: false })?.isDirectory()) throw new ModelSourceError(source.path, [`${source.path}: not a directory`]);
+      const dir = withTaskCode(source.path, opts.codeFiles, path.join(opts.cacheDir, "staged", opts.stagingName));
+      const { problems, warnings } = inspectModelDirectory(dir);
       if (problems.length > 0) throw new ModelSourceError(source.path, problems);
-      return { archive: await packed(source.path, opts.cacheDir), warnings };
+      return { archive: await packed(dir, opts.cacheDir), warnings: dir === source.path ? warnings : [...warnings, "no code/inference.py: the task's inference code from this project is packed with it"] };
     }
     case "hub": {
       return {
-        archive: await packed(stageCodeOnly(opts.codeDir, opts.cacheDir), opts.cacheDir),
+        archive: await packed(stageCodeOnly(opts.codeFiles, path.join(opts.cacheDir, "hub-code", opts.stagingName)), opts.cacheDir),
         hubModel: { modelId: source.modelId, revision: source.revision },
         warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
       };

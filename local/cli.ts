@@ -1,7 +1,8 @@
 // What `npm start` and `npm run invoke` share: configuration, options, output.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { type AppConfig, ConfigError, loadConfig, readCdktfContext } from "../config";
+import { type AppConfig, ConfigError, loadConfig, readCdktfContext, type ServiceConfig } from "../config";
+import type { Task } from "../lib/tasks";
 import { ModelServerStartError } from "./model-server";
 import { LambdaInitError } from "./lambda-host";
 import { PreflightError, type StackOptions } from "./processes";
@@ -10,9 +11,46 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 
 export const EXAMPLE_TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.";
 
+/** A documented request of each task: the banner's curl line and `npm run invoke`'s default body. */
+export function exampleRequest(task: Task): Record<string, unknown> {
+  switch (task) {
+    case "text-classification":
+      return { text: EXAMPLE_TEXT };
+    case "sentence-pair-classification":
+      return { text: "The company posted record profit.", text_pair: "Profits reached an all-time high." };
+    case "question-answering":
+      return { question: "What rose?", context: EXAMPLE_TEXT };
+    case "text2text-generation":
+      return { text: "Summarize: Operating profit rose to EUR 13.1 mn from EUR 8.7 mn, driven by sales." };
+    case "feature-extraction":
+      return { input: EXAMPLE_TEXT };
+  }
+}
+
 /** The configuration `cdktf synth` sees: cdktf.json context overridden by environment variables. */
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return loadConfig({ env, context: readCdktfContext(env, REPO_ROOT) });
+}
+
+/** How `--model-dir` names a service: its name, else its route (the environment's single service has no name). */
+function serviceKey(service: ServiceConfig): string {
+  return service.name ?? service.routePath;
+}
+
+/**
+ * The model directory of each service from `--model-dir` values: `name=dir` per service, or a bare
+ * `dir` when there is one service. A service given none serves `model/` (one service) or `model/<name>`.
+ */
+export function modelDirsFor(services: readonly ServiceConfig[], values: readonly string[]): string[] {
+  const keys = services.map(serviceKey);
+  const given = new Map<string, string>();
+  for (const value of values) {
+    const match = /^([^=/]+)=(.+)$/.exec(value);
+    if (match !== null && keys.includes(match[1])) given.set(match[1], match[2]);
+    else if (services.length === 1) given.set(keys[0], value);
+    else throw new UsageError(`--model-dir ${value}: with ${services.length} services give <service>=<dir> for ${keys.join(", ")}`);
+  }
+  return keys.map((key) => given.get(key) ?? (services.length === 1 ? "model" : path.join("model", key)));
 }
 
 export function generateApiKey(): string {

@@ -1,6 +1,6 @@
 /** npm run invoke -- '<json body>' [options]: one request through the local request path (see --help). */
 import { parseArgs } from "node:util";
-import { describeError, EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog, UsageError } from "./cli";
+import { describeError, exampleRequest, generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog, UsageError } from "./cli";
 import { type HttpReply, request } from "./http";
 import { type LocalStack, startStack } from "./processes";
 
@@ -11,8 +11,11 @@ Runtime -> model server) and prints the answer as the client gets it: status lin
 Without --url it starts the whole local API on free ports, sends the request and stops it again.
 Exit code 0 for a 2xx answer, 1 otherwise.
 
-  body                    default: {"text": "${EXAMPLE_TEXT}"}
-  --model-dir <dir>       model directory, default model/
+  body                    default: the route's task's example request (text-classification:
+                          {"text": "..."}, question-answering: {"question", "context"}, ...)
+  --route <route>         the route to call, default the first configured one
+  --model-dir <svc>=<dir> a service's model directory (repeat per service; a bare <dir> with
+                          one service), default model/ or model/<service>
   --python <path>         Python interpreter, default python3
   --url <url>             send to a running npm start instead (its POST URL)
   --api-key <key>         x-api-key to send (with --url: the key npm start printed)
@@ -27,7 +30,8 @@ function options(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      "model-dir": { type: "string", default: "model" },
+      "model-dir": { type: "string", multiple: true, default: [] },
+      route: { type: "string" },
       python: { type: "string", default: "python3" },
       url: { type: "string" },
       "api-key": { type: "string" },
@@ -35,7 +39,7 @@ function options(argv: string[]) {
     },
   });
   if (positionals.length > 1) throw new UsageError(`expected one JSON body argument, got ${positionals.length} (quote the JSON)`);
-  return { ...values, body: positionals[0] ?? JSON.stringify({ text: EXAMPLE_TEXT }) };
+  return { ...values, body: positionals[0] };
 }
 
 function send(url: string, body: string, headers: Record<string, string>): Promise<HttpReply> {
@@ -59,21 +63,26 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const config = loadLocalConfig();
+  const service = opts.route === undefined ? config.services[0] : config.services.find((s) => s.routePath === opts.route);
+  if (service === undefined) throw new UsageError(`--route ${opts.route}: not a configured route; routes: ${config.services.map((s) => s.routePath).join(", ")}`);
+  const body = opts.body ?? JSON.stringify(exampleRequest(service.task));
   let reply: HttpReply;
   if (opts.url) {
-    reply = await send(opts.url, opts.body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
+    reply = await send(opts.url, body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
   } else {
     const apiKey = opts["api-key"] ?? generateApiKey();
     const stack: LocalStack = await startStack({
-      config: loadLocalConfig(),
-      modelDir: opts["model-dir"],
+      config,
+      modelDirs: modelDirsFor(config.services, opts["model-dir"]),
       ports: { gateway: 0, runtime: 0, model: 0 },
       apiKey,
       python: opts.python,
       log: prefixedLog,
     });
     try {
-      reply = await send(stack.routeUrl, opts.body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const routeUrl = stack.services.find((s) => s.service === service)?.routeUrl ?? stack.routeUrl;
+      reply = await send(routeUrl, body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
     } finally {
       await stack.stop();
     }

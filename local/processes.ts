@@ -1,13 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildSync } from "esbuild";
-import type { AppConfig } from "../config";
-import { requestBodyJsonSchema } from "../contract/text-classification";
+import type { AppConfig, ServiceConfig } from "../config";
+import { contractOf } from "../contract/tasks";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { inspectModelDirectory } from "../lib/model-archive";
-import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";
+import { withTaskCode } from "../lib/prepare-model";
+import { taskCodeFiles } from "../lib/tasks";
+import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
@@ -19,8 +21,9 @@ const DEFAULT_READY_TIMEOUT_MS = 300_000;
 
 export interface StackOptions {
   config: AppConfig;
-  modelDir: string;
-  /** Gateway, runtime and model server ports; 0 picks a free one. */
+  /** One model directory per service, in the order of `config.services`. */
+  modelDirs: readonly string[];
+  /** Gateway, runtime and first model server ports (the next services' take the following ones); 0 picks a free one. */
   ports: { gateway: number; runtime: number; model: number };
   /** The key clients must send in `x-api-key` (auth mode `api-key`). */
   apiKey: string;
@@ -29,12 +32,24 @@ export interface StackOptions {
   log(component: "model" | "lambda" | "gateway", line: string): void;
 }
 
+/** What runs for one service. */
+export interface LocalService {
+  service: ServiceConfig;
+  routeUrl: string;
+  modelDir: string;
+  modelUrl: string;
+  modelServerPid: number;
+  endpointName: string;
+}
+
 export interface LocalStack {
+  /** The first service's route, endpoint and model server. */
   routeUrl: string;
   runtimeUrl: string;
   modelUrl: string;
   modelServerPid: number;
   endpointName: string;
+  services: readonly LocalService[];
   auth: GatewayAuth;
   /** Settles with what happened when a component stops on its own. */
   crashed: Promise<string>;
@@ -47,6 +62,12 @@ export class PreflightError extends Error {
     super(message);
     this.name = "PreflightError";
   }
+}
+
+/** The directory the model server runs on: the model's own, or a staged copy with its task's code added. */
+function servedDirectory(dir: string, service: ServiceConfig, scratch: string): string {
+  const codeFiles = Object.fromEntries(Object.entries(taskCodeFiles(service.task)).map(([name, file]) => [name, path.join(REPO_ROOT, file)]));
+  return withTaskCode(dir, codeFiles, path.join(scratch, "models", service.name ?? "default"));
 }
 
 function checkModelDirectory(dir: string, log: StackOptions["log"]): void {
@@ -69,9 +90,9 @@ function buildLambda(dir: string): { bundleFile: string; workerFile: string } {
 }
 
 /** What the function sees in Lambda: its configuration (as the stack sets it) and runtime variables. */
-function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
+function lambdaEnvironment(config: AppConfig, service: ServiceConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
   return {
-    ...handlerEnvironment(config, endpointName),
+    ...handlerEnvironment(config, service, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
@@ -98,8 +119,12 @@ function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: Func
  */
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config, log } = options;
-  const { endpointName, functionName } = inferenceNames(config.namePrefix);
-  checkModelDirectory(options.modelDir, log);
+  if (options.modelDirs.length !== config.services.length) {
+    throw new PreflightError(`give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`);
+  }
+  for (const dir of options.modelDirs) {
+    if (!existsSync(dir)) checkModelDirectory(dir, log);
+  }
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];
   let stopping: Promise<void> | undefined;
@@ -109,43 +134,66 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       for (const step of [...stops].reverse()) await step();
     })());
   try {
+    const served = config.services.map((service, i) => servedDirectory(options.modelDirs[i], service, scratch));
+    served.forEach((dir) => checkModelDirectory(dir, log));
     const { bundleFile, workerFile } = buildLambda(scratch);
-    const model: ModelServer = await startModelServer({
-      python: options.python,
-      modelDir: options.modelDir,
-      port: options.ports.model,
-      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region },
-      readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
-      log: (line) => log("model", line),
-    });
-    stops.push(model.stop);
-    const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map([[endpointName, model.url]]) });
+    const models: ModelServer[] = [];
+    for (const [i, service] of config.services.entries()) {
+      const model = await startModelServer({
+        python: options.python,
+        modelDir: served[i],
+        port: options.ports.model === 0 ? 0 : options.ports.model + i,
+        env: { HF_TASK: service.task, SAGEMAKER_REGION: config.region },
+        readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
+      });
+      stops.push(model.stop);
+      models.push(model);
+    }
+    const names = config.services.map((service) => inferenceNames(config.namePrefix, service));
+    const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])) });
     stops.push(runtime.close);
-    const identity: FunctionIdentity = { functionName, memoryMb: config.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
-    const lambda = new LambdaHost({
-      bundleFile,
-      workerFile,
-      env: lambdaEnvironment(config, runtime.url, identity, endpointName, scratch),
-      identity,
-      timeoutMs: (config.lambda.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000,
-      log: (line) => log("lambda", line),
-    });
-    stops.push(() => lambda.close());
-    await lambda.start();
+    const routes: GatewayRoute[] = [];
+    for (const [i, service] of config.services.entries()) {
+      const { endpointName, functionName } = names[i];
+      const identity: FunctionIdentity = { functionName, memoryMb: service.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
+      const lambda = new LambdaHost({
+        bundleFile,
+        workerFile,
+        env: lambdaEnvironment(config, service, runtime.url, identity, endpointName, scratch),
+        identity,
+        timeoutMs: (service.lambda.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000,
+        log: (line) => log("lambda", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
+      });
+      stops.push(() => lambda.close());
+      await lambda.start();
+      routes.push({ resourcePath: `/${service.routePath}`, requestSchema: contractOf(service.task).requestJsonSchema(service.limits), invoke: (event) => lambda.invoke(event) });
+    }
     const auth: GatewayAuth = config.api.authMode === "iam" ? { mode: "iam" } : { mode: "api-key", apiKey: options.apiKey };
     const gateway: LocalGateway = await startGateway({
       port: options.ports.gateway,
-      api: { apiId: "local", accountId: LOCAL_ACCOUNT_ID, stageName: config.api.stageName, resourcePath: `/${config.api.routePath}` },
+      api: { apiId: "local", accountId: LOCAL_ACCOUNT_ID, stageName: config.api.stageName },
       auth,
-      requestSchema: requestBodyJsonSchema(config.api.limits),
-      invoke: (event) => lambda.invoke(event),
+      routes,
       log: (line) => log("gateway", line),
     });
     stops.push(gateway.close);
     const crashed = new Promise<string>((resolve) => {
-      void model.exited.then((how) => stopping === undefined && resolve(`the model server ${how}`));
+      models.forEach((model, i) => {
+        const which = config.services.length > 1 ? ` of /${config.services[i].routePath}` : "";
+        void model.exited.then((how) => stopping === undefined && resolve(`the model server${which} ${how}`));
+      });
     });
-    return { routeUrl: gateway.routeUrl, runtimeUrl: runtime.url, modelUrl: model.url, modelServerPid: model.pid, endpointName, auth, crashed, stop };
+    const services: LocalService[] = config.services.map((service, i) => ({
+      service,
+      routeUrl: gateway.routeUrls[service.routePath],
+      modelDir: options.modelDirs[i],
+      modelUrl: models[i].url,
+      modelServerPid: models[i].pid,
+      endpointName: names[i].endpointName,
+    }));
+    const [first] = services;
+    return { routeUrl: first.routeUrl, runtimeUrl: runtime.url, modelUrl: first.modelUrl, modelServerPid: first.modelServerPid, endpointName: first.endpointName, services, auth, crashed, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -14,35 +14,38 @@ describe("defaults", () => {
   const config = loadConfig();
 
   test("serve FinBERT sentiment from the model directory on one ml.m5.large in us-east-1", () => {
-    expect(config).toMatchObject({
-      region: "us-east-1",
-      namePrefix: "finbert",
-      model: { source: { kind: "directory", path: "model" }, task: "text-classification", transformersVersion: "4.51.3", pytorchVersion: "2.6.0" },
+    expect(config).toMatchObject({ region: "us-east-1", namePrefix: "finbert" });
+    expect(config.services).toHaveLength(1);
+    expect(config.services[0]).toMatchObject({
+      name: undefined,
+      task: "text-classification",
+      model: { source: { kind: "directory", path: "model" }, transformersVersion: "4.51.3", pytorchVersion: "2.6.0" },
       endpoint: { mode: "real-time", instanceType: "ml.m5.large", instanceCount: 1 },
     });
   });
 
   test("expose POST /v1/sentiment behind an API key with throttling and execution logging", () => {
-    expect(config.api).toMatchObject({ routePath: "sentiment", stageName: "v1", authMode: "api-key", throttle: { burstLimit: 20, rateLimit: 10 }, executionLogging: true });
+    expect(config.services[0].routePath).toBe("sentiment");
+    expect(config.api).toMatchObject({ stageName: "v1", authMode: "api-key", throttle: { burstLimit: 20, rateLimit: 10 }, executionLogging: true });
   });
 
   test("keep local state and leave Lambda concurrency unreserved", () => {
     expect(config.stateBucket).toBeUndefined();
-    expect(config.lambda.reservedConcurrency).toBeUndefined();
+    expect(config.services[0].lambda.reservedConcurrency).toBeUndefined();
   });
 
   test("leave the Lambda's memory and timeout unset, for the function construct's defaults", () => {
-    expect(config.lambda).toMatchObject({ memoryMb: undefined, timeoutSeconds: undefined });
+    expect(config.services[0].lambda).toMatchObject({ memoryMb: undefined, timeoutSeconds: undefined });
   });
 });
 
 describe("sources and precedence", () => {
   test("cdktf.json context overrides a default", () => {
-    expect(loadConfig({ context: { instanceType: "ml.c5.large" } }).endpoint).toMatchObject({ instanceType: "ml.c5.large" });
+    expect(loadConfig({ context: { instanceType: "ml.c5.large" } }).services[0].endpoint).toMatchObject({ instanceType: "ml.c5.large" });
   });
 
   test("an environment variable overrides the context", () => {
-    expect(loadConfig({ env: { INSTANCE_TYPE: "ml.c5.xlarge" }, context: { instanceType: "ml.c5.large" } }).endpoint).toMatchObject({ instanceType: "ml.c5.xlarge" });
+    expect(loadConfig({ env: { INSTANCE_TYPE: "ml.c5.xlarge" }, context: { instanceType: "ml.c5.large" } }).services[0].endpoint).toMatchObject({ instanceType: "ml.c5.xlarge" });
   });
 
   test("an empty environment variable does not override", () => {
@@ -65,11 +68,11 @@ describe("sources and precedence", () => {
     ["hub:yiyanghkust/finbert-tone", { kind: "hub", modelId: "yiyanghkust/finbert-tone", revision: "main" }],
     ["hub:ProsusAI/finbert@v1.0", { kind: "hub", modelId: "ProsusAI/finbert", revision: "v1.0" }],
   ])("model source %s is a %o", (text, expected) => {
-    expect(loadConfig({ env: { MODEL_SOURCE: text } }).model.source).toEqual(expected);
+    expect(loadConfig({ env: { MODEL_SOURCE: text } }).services[0].model.source).toEqual(expected);
   });
 
   test("serverless settings shape the endpoint", () => {
-    expect(loadConfig({ env: { ENDPOINT_MODE: "serverless", SERVERLESS_MEMORY_MB: "6144", SERVERLESS_MAX_CONCURRENCY: "200", SERVERLESS_PROVISIONED_CONCURRENCY: "200" } }).endpoint).toEqual({
+    expect(loadConfig({ env: { ENDPOINT_MODE: "serverless", SERVERLESS_MEMORY_MB: "6144", SERVERLESS_MAX_CONCURRENCY: "200", SERVERLESS_PROVISIONED_CONCURRENCY: "200" } }).services[0].endpoint).toEqual({
       mode: "serverless",
       memorySizeMb: 6144,
       maxConcurrency: 200,
@@ -87,7 +90,7 @@ describe("validation names the field, its env variable and the allowed values", 
     ["stateBucket", { STATE_BUCKET: "Bad_Bucket" }, /stateBucket \(env STATE_BUCKET.*\): must be a valid S3 bucket name/],
     ["modelSource s3", { MODEL_SOURCE: "s3://bucket/model.zip" }, /modelSource .*key ending in \.tar\.gz/],
     ["modelSource hub", { MODEL_SOURCE: "hub:" }, /modelSource .*hub:<org>\/<name>\[@revision\]/],
-    ["task", { HF_TASK: "translation" }, /task \(env HF_TASK.*\): must be one of text-classification, sentiment-analysis/],
+    ["task", { HF_TASK: "translation" }, /task \(env HF_TASK.*\): must be one of text-classification, sentence-pair-classification/],
     ["versions", { TRANSFORMERS_VERSION: "9.9.9" }, /transformersVersion .*no CPU image for pytorch 2\.6\.0 with transformers 9\.9\.9; published \(pytorch\/transformers\): .*2\.6\.0\/4\.51\.3/],
     ["endpointMode", { ENDPOINT_MODE: "batch" }, /endpointMode \(env ENDPOINT_MODE.*\): must be one of real-time, serverless; got "batch"/],
     ["instanceType", { INSTANCE_TYPE: "m5.large" }, /instanceType .*must be a SageMaker instance type/],

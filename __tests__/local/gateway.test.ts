@@ -12,13 +12,18 @@ async function gatewayWith(auth: GatewayAuth, lambda: (event: APIGatewayProxyEve
   const events: APIGatewayProxyEvent[] = [];
   const gateway = await startGateway({
     port: 0,
-    api: { apiId: "local", accountId: "000000000000", stageName: "v1", resourcePath: "/sentiment" },
+    api: { apiId: "local", accountId: "000000000000", stageName: "v1" },
     auth,
-    requestSchema: requestBodyJsonSchema({ maxTexts: 2, maxTextChars: 10 }),
-    invoke: async (event) => {
-      events.push(event);
-      return lambda(event);
-    },
+    routes: [
+      {
+        resourcePath: "/sentiment",
+        requestSchema: requestBodyJsonSchema({ maxTexts: 2, maxTextChars: 10 }),
+        invoke: async (event) => {
+          events.push(event);
+          return lambda(event);
+        },
+      },
+    ],
     log: () => undefined,
   });
   gateways.push(gateway);

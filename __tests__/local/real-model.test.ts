@@ -41,7 +41,7 @@ describe("local API on a real sequence-classification model", () => {
     execFileSync("python3", ["-c", MAKE_TINY_MODEL, modelDir], { stdio: "inherit" });
     cpSync(path.join(REPO_ROOT, "model", "code", "inference.py"), path.join(modelDir, "code", "inference.py"));
 
-    stack = await startStack({ config: loadLocalConfig({}), modelDir, ports: { gateway: 0, runtime: 0, model: 0 }, apiKey: API_KEY, python: "python3", log: () => undefined });
+    stack = await startStack({ config: loadLocalConfig({}), modelDirs: [modelDir], ports: { gateway: 0, runtime: 0, model: 0 }, apiKey: API_KEY, python: "python3", log: () => undefined });
     const reply = await post(stack.routeUrl, { texts: ["The company shares rose", "Debt fell"], all_scores: true });
     expect(reply.status).toBe(200);
     const { data } = json(reply) as { data: Array<{ label: string; scores: Array<{ label: string; score: number }> }> };

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PreparedModel, prepareModel } from "../../lib/prepare-model";
 
-const CODE_DIR = path.resolve(__dirname, "..", "..", "model", "code");
+const CODE_FILES = { "code/inference.py": path.resolve(__dirname, "..", "..", "model", "code", "inference.py") };
 const HUB = { kind: "hub", modelId: "yiyanghkust/finbert-tone", revision: "main" } as const;
 
 function archiveMtime(model: PreparedModel): number {
@@ -13,9 +13,9 @@ function archiveMtime(model: PreparedModel): number {
 
 test("a Hub source ships the repo's code/ and does not re-pack it while it is unchanged", async () => {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "prepare-"));
-  const first = await prepareModel(HUB, { cacheDir, codeDir: CODE_DIR });
+  const first = await prepareModel(HUB, { cacheDir, codeFiles: CODE_FILES, stagingName: "default" });
   const packedAt = archiveMtime(first);
-  const second = await prepareModel(HUB, { cacheDir, codeDir: CODE_DIR });
+  const second = await prepareModel(HUB, { cacheDir, codeFiles: CODE_FILES, stagingName: "default" });
   expect(second.archive).toEqual(first.archive);
   expect(archiveMtime(second)).toBe(packedAt);
 });
