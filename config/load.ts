@@ -8,7 +8,7 @@ import { TASK_CONTRACTS } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
-import { type Task, TaskMismatchError, architecturesOf, resolveTask } from "../lib/tasks";
+import { type Task, TaskMismatchError, architecturesOf, inferTask, resolveTask } from "../lib/tasks";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -158,18 +158,20 @@ function directoryFacts(dir: string): { architectures: string[]; files: Set<stri
  * read at synth (synth stays offline), so it needs the task, except for the environment's
  * single service, which keeps today's default.
  */
-function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where: Where): Task | string {
+function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where: Where): { task: Task } | { problem: string } {
   const configured = c.task === "sentiment-analysis" ? "text-classification" : c.task;
   const facts = source.kind === "directory" ? directoryFacts(source.path) : undefined;
+  // The environment's service falls back to text classification where nothing tells the task.
+  const inferable = facts !== undefined && (configured !== undefined || !legacy || inferTask(facts) !== undefined);
   try {
-    if (facts !== undefined) return resolveTask(configured, facts, where("task"));
+    if (inferable) return { task: resolveTask(configured, facts, where("task")) };
   } catch (e) {
-    if (e instanceof TaskMismatchError) return e.message;
+    if (e instanceof TaskMismatchError) return { problem: e.message };
     throw e;
   }
-  if (configured !== undefined) return configured;
-  if (legacy) return "text-classification";
-  return `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" ? `no ${path.join(source.path, "config.json")}` : `a ${source.kind} source`})`;
+  if (configured !== undefined) return { task: configured };
+  if (legacy) return { task: "text-classification" };
+  return { problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" ? `no ${path.join(source.path, "config.json")}` : `a ${source.kind} source`})` };
 }
 
 /** Serverless endpoints run CPU images only; real-time ones follow the instance type. */
@@ -292,12 +294,12 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
       problems.push(`${input.where("modelSource")}: ${source}; got '${c.modelSource}'`);
       continue;
     }
-    const task = serviceTask(c, source, input.name === undefined, input.where);
+    const resolved = serviceTask(c, source, input.name === undefined, input.where);
     const image = resolveImage(app.values.region, app.values, c);
-    if (typeof task === "string" || typeof image === "string") {
-      problems.push(...[task, image].filter((p): p is string => typeof p === "string"));
-      continue;
-    }
+    if ("problem" in resolved) problems.push(resolved.problem);
+    if (typeof image === "string") problems.push(image);
+    if ("problem" in resolved || typeof image === "string") continue;
+    const { task } = resolved;
     const own = serviceProblems(c, task, input.where);
     problems.push(...own);
     if (own.length === 0) services.push(shapeService(c, input.name, task, source, image, app.values));

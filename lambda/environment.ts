@@ -44,8 +44,10 @@ export interface HandlerSettings {
 export function toEnvironment(settings: HandlerSettings): Record<string, string> {
   return {
     ENDPOINT_NAME: settings.endpointName,
-    TASK: settings.task,
-    MODEL_ID: settings.modelId,
+    // Unset TASK is text classification, and only embeddings answers name the model: a
+    // text-classification handler's environment stays what it was before routes had tasks.
+    ...(settings.task === "text-classification" ? {} : { TASK: settings.task }),
+    ...(settings.task === "feature-extraction" ? { MODEL_ID: settings.modelId } : {}),
     MAX_TEXTS: String(settings.limits.maxTexts),
     MAX_TEXT_CHARS: String(settings.limits.maxTextChars),
     LOG_REQUEST_TEXT: String(settings.logRequestText),

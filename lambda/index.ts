@@ -20,7 +20,7 @@ async function infer(event: APIGatewayProxyEvent, context: Context) {
   const request = parseRequest(event, schema);
   const body = contract.endpointBody(request);
   if (config.logRequestText) {
-    logger.info("request text", { body });
+    logger.info("request text", { request });
   }
   const abortSignal = AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS));
   const invokedAt = performance.now();

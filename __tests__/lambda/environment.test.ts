@@ -6,6 +6,8 @@ describe("fromEnvironment", () => {
   it("applies the documented defaults when only ENDPOINT_NAME is set", () => {
     expect(fromEnvironment({ ENDPOINT_NAME: "finbert" })).toEqual({
       endpointName: "finbert",
+      task: "text-classification",
+      modelId: "",
       limits: DEFAULT_REQUEST_LIMITS,
       invokeTimeoutMs: DEFAULT_INVOKE_TIMEOUT_MS,
       invokeMaxAttempts: DEFAULT_INVOKE_MAX_ATTEMPTS,
@@ -25,10 +27,14 @@ describe("fromEnvironment", () => {
       INVOKE_TIMEOUT_MS: "5000",
       INVOKE_MAX_ATTEMPTS: "3",
       LOG_REQUEST_TEXT: "true",
+      TASK: "feature-extraction",
+      MODEL_ID: "org/encoder",
     });
 
     expect(config).toEqual({
       endpointName: "finbert-tone-prod",
+      task: "feature-extraction",
+      modelId: "org/encoder",
       limits: { maxTexts: 8, maxTextChars: 2000 },
       invokeTimeoutMs: 5000,
       invokeMaxAttempts: 3,

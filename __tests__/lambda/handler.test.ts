@@ -311,6 +311,6 @@ describe("logging", () => {
 
     await verbose(apiEvent({ body: JSON.stringify({ text: "good results from a secret merger" }) }), lambdaContext());
 
-    expect(logs.entries()).toContainEqual(expect.objectContaining({ message: "request text", texts: ["good results from a secret merger"] }));
+    expect(logs.entries()).toContainEqual(expect.objectContaining({ message: "request text", request: { text: "good results from a secret merger" } }));
   });
 });
