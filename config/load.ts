@@ -4,7 +4,7 @@ import { z } from "zod";
 import { FIELDS, FieldName, RawConfig, SERVICE_FIELDS, SERVICE_NAME, ServiceFieldName } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits } from "../contract/text-classification";
-import { TASK_CONTRACTS } from "../contract/tasks";
+import { contractOf } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
@@ -191,13 +191,8 @@ function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
   if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
     problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
   }
-  const contract = TASK_CONTRACTS[task];
-  if (contract === undefined) {
-    problems.push(`${where("task")}: ${task} has no request contract in this app yet`);
-    return problems;
-  }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
-  const worstCase = contract.worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars });
+  const worstCase = contractOf(task).worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars });
   if (worstCase > payloadLimit) {
     problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
   }

@@ -5,8 +5,27 @@
 import * as z from "zod/mini";
 import type { Task } from "../lib/tasks";
 import { predictionsFrom, endpointRequest } from "../lambda/sentiment";
-import { type RequestLimits, sentimentRequestSchema, worstCaseEndpointPayloadBytes } from "./text-classification";
-import { embeddingEndpointRequest, embeddingInputs, embeddingRequestSchema, embeddingResponseFrom } from "./feature-extraction";
+import { type RequestLimits, requestBodyJsonSchema, sentimentRequestSchema, worstCaseEndpointPayloadBytes } from "./text-classification";
+import { embeddingEndpointRequest, embeddingInputs, embeddingRequestJsonSchema, embeddingRequestSchema, embeddingResponseFrom } from "./feature-extraction";
+import {
+  type QuestionAnsweringLimits,
+  type QuestionAnsweringRequest,
+  DEFAULT_QUESTION_ANSWERING_LIMITS,
+  questionAnsweringEndpointRequest,
+  questionAnsweringRequestJsonSchema,
+  questionAnsweringRequestSchema,
+  questionAnsweringResponseFrom,
+} from "./question-answering";
+import {
+  type SentencePairLimits,
+  type SentencePairRequest,
+  sentencePairEndpointRequest,
+  sentencePairInputs,
+  sentencePairRequestJsonSchema,
+  sentencePairRequestSchema,
+  sentencePairResponseFrom,
+} from "./sentence-pair-classification";
+import { type GenerationRequest, generationEndpointRequest, generationInputs, generationRequestJsonSchema, generationRequestSchema, generationResponseFrom } from "./text2text-generation";
 
 /** What a route's handler needs to know besides the request. */
 export interface ResponseContext {
@@ -28,16 +47,18 @@ export interface TaskContract {
   response(output: unknown, request: unknown, context: ResponseContext): unknown;
 }
 
-function draft04(schema: z.ZodMiniType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { target: "draft-04", io: "input" });
-}
+// JSON escapes a control character or a lone surrogate as `\uXXXX`: 6 bytes per code unit.
+const JSON_BYTES_PER_CHAR = 6;
+/** Generous bound of a body's fixed parts: field names, quotes, commas, the parameters object. */
+const ENVELOPE_BYTES = 256;
+const PER_ITEM_BYTES = 64;
 
 type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 const textsOf = (request: SentimentRequest): string[] => (request.text === undefined ? (request.texts ?? []) : [request.text]);
 
 const textClassification: TaskContract = {
   requestSchema: (limits) => sentimentRequestSchema(limits),
-  requestJsonSchema: (limits) => draft04(sentimentRequestSchema(limits)),
+  requestJsonSchema: requestBodyJsonSchema,
   worstCasePayloadBytes: worstCaseEndpointPayloadBytes,
   endpointBody: (request) => endpointRequest(textsOf(request as SentimentRequest)),
   response: (output, request) => {
@@ -51,22 +72,60 @@ const embeddingLimits = (limits: RequestLimits) => ({ maxInputs: limits.maxTexts
 
 const featureExtraction: TaskContract = {
   requestSchema: (limits) => embeddingRequestSchema(embeddingLimits(limits)),
-  requestJsonSchema: (limits) => draft04(embeddingRequestSchema(embeddingLimits(limits))),
+  requestJsonSchema: (limits) => embeddingRequestJsonSchema(embeddingLimits(limits)),
   // {"inputs": [...], "parameters": {"normalize": false}}: the texts plus a small fixed envelope.
-  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + 64,
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
   endpointBody: (request) => embeddingEndpointRequest(request as EmbeddingRequest),
   response: (output, request, context) => embeddingResponseFrom(output, embeddingInputs(request as EmbeddingRequest).length, context.modelId),
 };
 
-/** The contracts of the tasks whose handler code is in place; a task missing here cannot be configured. */
-export const TASK_CONTRACTS: Readonly<Partial<Record<Task, TaskContract>>> = {
+// maxTexts counts items (question/context items, pairs); maxTextChars bounds the longest text
+// (a context, either text of a pair). Questions keep the contract's own bound: the inference
+// code's window leaves room for at most that many question tokens.
+const questionAnsweringLimits = (limits: RequestLimits): QuestionAnsweringLimits => ({
+  maxItems: limits.maxTexts,
+  maxQuestionChars: Math.min(DEFAULT_QUESTION_ANSWERING_LIMITS.maxQuestionChars, limits.maxTextChars),
+  maxContextChars: limits.maxTextChars,
+});
+
+const questionAnswering: TaskContract = {
+  requestSchema: (limits) => questionAnsweringRequestSchema(questionAnsweringLimits(limits)),
+  requestJsonSchema: (limits) => questionAnsweringRequestJsonSchema(questionAnsweringLimits(limits)),
+  worstCasePayloadBytes: (limits) => {
+    const l = questionAnsweringLimits(limits);
+    return ENVELOPE_BYTES + l.maxItems * ((l.maxQuestionChars + l.maxContextChars) * JSON_BYTES_PER_CHAR + PER_ITEM_BYTES);
+  },
+  endpointBody: (request) => questionAnsweringEndpointRequest(request as QuestionAnsweringRequest),
+  response: (output, request) => questionAnsweringResponseFrom(output, request as QuestionAnsweringRequest),
+};
+
+const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({ maxPairs: limits.maxTexts, maxTextChars: limits.maxTextChars });
+
+const sentencePairClassification: TaskContract = {
+  requestSchema: (limits) => sentencePairRequestSchema(sentencePairLimits(limits)),
+  requestJsonSchema: (limits) => sentencePairRequestJsonSchema(sentencePairLimits(limits)),
+  worstCasePayloadBytes: (limits) => ENVELOPE_BYTES + limits.maxTexts * (2 * limits.maxTextChars * JSON_BYTES_PER_CHAR + PER_ITEM_BYTES),
+  endpointBody: (request) => sentencePairEndpointRequest(request as SentencePairRequest),
+  response: (output, request) => sentencePairResponseFrom(output, sentencePairInputs(request as SentencePairRequest).length),
+};
+
+const text2textGeneration: TaskContract = {
+  requestSchema: (limits) => generationRequestSchema(limits),
+  requestJsonSchema: (limits) => generationRequestJsonSchema(limits),
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  endpointBody: (request) => generationEndpointRequest(request as GenerationRequest),
+  response: (output, request) => generationResponseFrom(output, generationInputs(request as GenerationRequest).length),
+};
+
+/** Every task's contract. */
+export const TASK_CONTRACTS: Readonly<Record<Task, TaskContract>> = {
   "text-classification": textClassification,
+  "sentence-pair-classification": sentencePairClassification,
+  "question-answering": questionAnswering,
+  "text2text-generation": text2textGeneration,
   "feature-extraction": featureExtraction,
 };
 
-/** The contract of `task`; throws naming the task when the handler does not serve it. */
 export function contractOf(task: Task): TaskContract {
-  const contract = TASK_CONTRACTS[task];
-  if (contract === undefined) throw new Error(`task ${task} has no request contract in contract/tasks.ts`);
-  return contract;
+  return TASK_CONTRACTS[task];
 }
