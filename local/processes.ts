@@ -13,7 +13,7 @@ import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } 
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
-import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
+import { containerTask, handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -143,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         python: options.python,
         modelDir: served[i],
         port: options.ports.model === 0 ? 0 : options.ports.model + i,
-        env: { HF_TASK: service.task, SAGEMAKER_REGION: config.region },
+        env: { HF_TASK: containerTask(service.task), SAGEMAKER_REGION: config.region },
         readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
         log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
       });

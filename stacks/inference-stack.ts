@@ -13,7 +13,7 @@ import { InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";
 import { InferenceApi } from "../constructs/inference-api";
 import { configureBackend } from "./backend";
-import { handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
+import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
 
 export interface InferenceStackProps {
   readonly config: AppConfig;
@@ -88,7 +88,7 @@ export class InferenceStack extends TerraformStack {
       image,
       artifact,
       hubModel: model.hubModel,
-      task: service.task,
+      task: containerTask(service.task),
       containerLogLevel: service.model.containerLogLevel,
       capacity: service.endpoint,
       logRetentionDays: config.logRetentionDays,

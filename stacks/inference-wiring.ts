@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { AppConfig, ServiceConfig } from "../config";
 import type { ModelSource } from "../config/model-source";
 import { toEnvironment } from "../lambda/environment";
+import type { Task } from "../lib/tasks";
 
 export interface InferenceNames {
   readonly endpointName: string;
@@ -19,6 +20,14 @@ export function serviceBaseName(namePrefix: string, service: Pick<ServiceConfig,
 export function inferenceNames(namePrefix: string, service: Pick<ServiceConfig, "name"> = {}): InferenceNames {
   const base = serviceBaseName(namePrefix, service);
   return { endpointName: `${base}-endpoint`, functionName: `${base}-inference`, apiName: `${namePrefix}-api` };
+}
+
+/**
+ * The container's `HF_TASK`: a pipeline task name. Sentence pairs are the text-classification
+ * pipeline's pair input; the project's inference.py reads the task from its own code either way.
+ */
+export function containerTask(task: Task): string {
+  return task === "sentence-pair-classification" ? "text-classification" : task;
 }
 
 /** The model's id as responses name it: the Hub id, else the directory's or archive's name. */

@@ -45,7 +45,9 @@ export function defaultModelDir(): string {
 /** Builds the app as `cdktf synth` does, with the given environment, into a scratch directory. */
 export async function synthApp(env: Record<string, string> = {}, context: Record<string, unknown> = {}): Promise<SynthedApp> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
-  const prepared = await prepareApp({ env: { MODEL_SOURCE: defaultModelDir(), ...env }, context, buildDir: path.join(scratch, "build") });
+  // A configuration file or a services list names its own model sources.
+  const ownSources = env.APP_CONFIG !== undefined || context.services !== undefined;
+  const prepared = await prepareApp({ env: { ...(ownSources ? {} : { MODEL_SOURCE: defaultModelDir() }), ...env }, context, buildDir: path.join(scratch, "build") });
   const app: App = Testing.app({ outdir: path.join(scratch, "cdktf.out"), context });
   buildStacks(app, prepared);
   const synth = (id: string) => Testing.synth(app.node.findChild(id) as TerraformStack);
