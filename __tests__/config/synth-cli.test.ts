@@ -34,3 +34,13 @@ test("a model directory without weights exits 1 saying how to fetch them, and wr
   expect(run.stderr).toContain("npm run model:fetch -- <hub id>");
   expect(fs.existsSync(run.outdir)).toBe(false);
 });
+
+test("a bad service in an APP_CONFIG file exits 1 naming the service and the field, and writes nothing", () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "app-config-")), "app.json");
+  const services = [{ name: "qa", task: "question-answering", modelSource: "hub:deepset/bert-base-cased-squad2", instanceCount: 0 }];
+  fs.writeFileSync(file, JSON.stringify({ services }));
+  const run = runApp({ APP_CONFIG: file });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain('services[0] "qa": instanceCount: must be at least 1; got 0');
+  expect(fs.existsSync(run.outdir)).toBe(false);
+});
