@@ -1,8 +1,7 @@
 import * as path from "node:path";
 import { App } from "cdktf";
 import { AppConfig, ConfigError, describeModelSource, loadConfig, readCdktfContext } from "./config";
-import { ModelSourceError, PreparedModel, prepareModel } from "./lib/prepare-model";
-import { taskCodeFiles, type Task } from "./lib/tasks";
+import { ModelSourceError, PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -22,11 +21,6 @@ export interface PreparedApp {
   /** One per service, in the order of `config.services`. */
   readonly models: readonly PreparedModel[];
   readonly buildDir: string;
-}
-
-/** A task's inference code in this project: archive path -> file. */
-export function projectCodeFiles(task: Task): Record<string, string> {
-  return Object.fromEntries(Object.entries(taskCodeFiles(task)).map(([name, file]) => [name, path.join(ROOT, file)]));
 }
 
 /** Validates the configuration and packs the model: everything that can fail, before any output. */

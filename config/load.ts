@@ -8,7 +8,8 @@ import { contractOf } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
-import { type Task, TaskMismatchError, architecturesOf, inferTask, resolveTask } from "../lib/tasks";
+import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
+import { modelDirectoryFacts } from "../lib/prepare-model";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -134,24 +135,6 @@ function parseFields<K extends FieldName>(names: readonly K[], raw: Record<strin
 
 type ServiceRaw = Pick<RawConfig, ServiceFieldName>;
 
-/** Model directory facts for task inference: undefined when there is no readable config.json. */
-function directoryFacts(dir: string): { architectures: string[]; files: Set<string> } | undefined {
-  let configJson: string;
-  try {
-    configJson = fs.readFileSync(path.join(dir, "config.json"), "utf8");
-  } catch {
-    return undefined;
-  }
-  const files = new Set(
-    (fs.readdirSync(dir, { recursive: true }) as string[]).map((name) => name.split(path.sep).join("/")).filter((name) => fs.statSync(path.join(dir, name)).isFile()),
-  );
-  try {
-    return { architectures: architecturesOf(configJson), files };
-  } catch {
-    return { architectures: [], files };
-  }
-}
-
 /**
  * The service's task: as configured, else inferred from a model directory's config.json; a
  * configured task that contradicts the model fails naming both. A Hub or S3 source cannot be
@@ -160,7 +143,7 @@ function directoryFacts(dir: string): { architectures: string[]; files: Set<stri
  */
 function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where: Where): { task: Task } | { problem: string } {
   const configured = c.task === "sentiment-analysis" ? "text-classification" : c.task;
-  const facts = source.kind === "directory" ? directoryFacts(source.path) : undefined;
+  const facts = source.kind === "directory" ? modelDirectoryFacts(source.path) : undefined;
   // The environment's service falls back to text classification where nothing tells the task.
   const inferable = facts !== undefined && (configured !== undefined || !legacy || inferTask(facts) !== undefined);
   try {

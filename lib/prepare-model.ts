@@ -4,6 +4,32 @@ import * as path from "node:path";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
 import { inspectModelDirectory, packModelDirectoryCached } from "./model-archive";
+import { type ModelDirectoryFacts, type Task, TaskMismatchError, architecturesOf, inferTask, resolveTask, taskCodeFiles, taskFileProblems } from "./tasks";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/** A task's inference code in this project: archive path -> file. */
+export function projectCodeFiles(task: Task): Record<string, string> {
+  return Object.fromEntries(Object.entries(taskCodeFiles(task)).map(([name, file]) => [name, path.join(PROJECT_ROOT, file)]));
+}
+
+/** What a model directory's config.json and file list say about its task; undefined without a readable config.json. */
+export function modelDirectoryFacts(dir: string): ModelDirectoryFacts | undefined {
+  let configJson: string;
+  try {
+    configJson = fs.readFileSync(path.join(dir, "config.json"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const names = fs.readdirSync(dir, { recursive: true }) as string[];
+  const files = new Set(names.filter((name) => fs.statSync(path.join(dir, name)).isFile()).map((name) => name.split(path.sep).join("/")));
+  try {
+    return { architectures: architecturesOf(configJson), files };
+  } catch {
+    // Not JSON: packing reports it; the task cannot be read from it.
+    return { architectures: [], files };
+  }
+}
 
 export interface PreparedModel {
   readonly archive: ModelArchive;
@@ -119,6 +145,41 @@ export function withTaskCode(dir: string, codeFiles: Readonly<Record<string, str
   }
   copyCode(codeFiles, staged);
   return staged;
+}
+
+export interface ModelCheck {
+  /** As given, else as config.json tells; undefined when neither does. */
+  readonly task?: Task;
+  /** The directory to serve or pack: `dir`, or the staged copy with the task's code. */
+  readonly servedDir: string;
+  readonly problems: string[];
+  readonly warnings: string[];
+}
+
+/**
+ * `model:check` and local mode: the packer's checks on what would be served (the task's code
+ * added where the directory has no code/inference.py), plus the files the task itself needs.
+ * `scratch` receives the staged copy.
+ */
+export function checkModelForTask(dir: string, task: Task | undefined, scratch: string): ModelCheck {
+  const facts = modelDirectoryFacts(dir);
+  let resolved = task;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (facts !== undefined) {
+    try {
+      resolved = task === undefined ? inferTask(facts) : resolveTask(task, facts, dir);
+    } catch (e) {
+      if (!(e instanceof TaskMismatchError)) throw e;
+      problems.push(e.message);
+    }
+    if (resolved !== undefined) problems.push(...taskFileProblems(resolved, facts.files));
+  }
+  if (resolved === undefined && facts !== undefined) warnings.push("the task is not known (config.json names no architecture this app reads); give it to check the task's files");
+  const served = resolved !== undefined && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? withTaskCode(dir, projectCodeFiles(resolved), scratch) : dir;
+  if (served !== dir) warnings.push(`no code/inference.py: the project's ${resolved} code is packed with it`);
+  const inspected = inspectModelDirectory(served);
+  return { task: resolved, servedDir: served, problems: [...inspected.problems, ...problems], warnings: [...inspected.warnings, ...warnings] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildSync } from "esbuild";
@@ -6,9 +6,7 @@ import type { AppConfig, ServiceConfig } from "../config";
 import { contractOf } from "../contract/tasks";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
-import { inspectModelDirectory } from "../lib/model-archive";
-import { withTaskCode } from "../lib/prepare-model";
-import { taskCodeFiles } from "../lib/tasks";
+import { checkModelForTask } from "../lib/prepare-model";
 import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
@@ -65,20 +63,16 @@ export class PreflightError extends Error {
 }
 
 /** The directory the model server runs on: the model's own, or a staged copy with its task's code added. */
-function servedDirectory(dir: string, service: ServiceConfig, scratch: string): string {
-  const codeFiles = Object.fromEntries(Object.entries(taskCodeFiles(service.task)).map(([name, file]) => [name, path.join(REPO_ROOT, file)]));
-  return withTaskCode(dir, codeFiles, path.join(scratch, "models", service.name ?? "default"));
-}
-
-function checkModelDirectory(dir: string, log: StackOptions["log"]): void {
-  const { problems, warnings } = inspectModelDirectory(dir);
-  for (const warning of warnings) log("model", `warning: ${warning}`);
+function servedDirectory(dir: string, service: ServiceConfig, scratch: string, log: StackOptions["log"]): string {
+  const { problems, warnings, servedDir } = checkModelForTask(dir, service.task, path.join(scratch, "models", service.name ?? "default"));
+  for (const warning of warnings) log("model", `warning: ${dir}: ${warning}`);
   if (problems.length > 0) {
     throw new PreflightError(
       `The model directory ${dir} is not ready:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
         `Fetch the model with: npm run model:fetch -- <hub id> --dir ${dir}   (e.g. yiyanghkust/finbert-tone)`,
     );
   }
+  return servedDir;
 }
 
 /** The handler bundle the stack zips, plus the worker that hosts it, built into `dir`. */
@@ -122,9 +116,6 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   if (options.modelDirs.length !== config.services.length) {
     throw new PreflightError(`give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`);
   }
-  for (const dir of options.modelDirs) {
-    if (!existsSync(dir)) checkModelDirectory(dir, log);
-  }
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];
   let stopping: Promise<void> | undefined;
@@ -134,8 +125,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       for (const step of [...stops].reverse()) await step();
     })());
   try {
-    const served = config.services.map((service, i) => servedDirectory(options.modelDirs[i], service, scratch));
-    served.forEach((dir) => checkModelDirectory(dir, log));
+    const served = config.services.map((service, i) => servedDirectory(options.modelDirs[i], service, scratch, log));
     const { bundleFile, workerFile } = buildLambda(scratch);
     const models: ModelServer[] = [];
     for (const [i, service] of config.services.entries()) {
