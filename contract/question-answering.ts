@@ -27,6 +27,7 @@ export const DEFAULT_QUESTION_ANSWERING_LIMITS: Readonly<QuestionAnsweringLimits
 /** The public bound of `top_k` (the inference code allows up to 20). */
 export const MAX_ANSWERS_PER_ITEM = 5;
 
+const TOP_K_RANGE = `must be an integer from 1 to ${MAX_ANSWERS_PER_ITEM}`;
 const ALLOWED_FIELDS = '"question", "context", "items", "top_k"';
 
 const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
@@ -56,12 +57,7 @@ export function questionAnsweringRequestSchema(limits: QuestionAnsweringLimits) 
         question: z.optional(question),
         context: z.optional(context),
         items: z.optional(items),
-        top_k: z.optional(
-          z.int({ error: `must be an integer from 1 to ${MAX_ANSWERS_PER_ITEM}` }).check(
-            z.gte(1, { error: `must be an integer from 1 to ${MAX_ANSWERS_PER_ITEM}` }),
-            z.lte(MAX_ANSWERS_PER_ITEM, { error: `must be an integer from 1 to ${MAX_ANSWERS_PER_ITEM}` }),
-          ),
-        ),
+        top_k: z.optional(z.int({ error: TOP_K_RANGE }).check(z.gte(1, { error: TOP_K_RANGE }), z.lte(MAX_ANSWERS_PER_ITEM, { error: TOP_K_RANGE }))),
       },
       { error: unknownFields(ALLOWED_FIELDS) },
     )
