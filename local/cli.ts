@@ -39,7 +39,7 @@ function serviceKey(service: ServiceConfig): string {
 
 /**
  * The model directory of each service from `--model-dir` values: `name=dir` per service, or a bare
- * `dir` when there is one service. A service given none serves `model/` (one service) or `model/<name>`.
+ * `dir` when there is one service. A service given none serves `model/` (the environment's service) or `model/<name>`.
  */
 export function modelDirsFor(services: readonly ServiceConfig[], values: readonly string[]): string[] {
   const keys = services.map(serviceKey);
@@ -50,7 +50,7 @@ export function modelDirsFor(services: readonly ServiceConfig[], values: readonl
     else if (services.length === 1) given.set(keys[0], value);
     else throw new UsageError(`--model-dir ${value}: with ${services.length} services give <service>=<dir> for ${keys.join(", ")}`);
   }
-  return keys.map((key) => given.get(key) ?? (services.length === 1 ? "model" : path.join("model", key)));
+  return services.map((service, i) => given.get(keys[i]) ?? (service.name === undefined ? "model" : path.join("model", service.name)));
 }
 
 export function generateApiKey(): string {

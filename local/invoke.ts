@@ -8,14 +8,15 @@ const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
 
 Sends one POST through the local request path (gateway -> Lambda bundle -> local SageMaker
 Runtime -> model server) and prints the answer as the client gets it: status line and body.
-Without --url it starts the whole local API on free ports, sends the request and stops it again.
+Without --url it starts the local API for that one route on free ports, sends the request and
+stops it again.
 Exit code 0 for a 2xx answer, 1 otherwise.
 
   body                    default: the route's task's example request (text-classification:
                           {"text": "..."}, question-answering: {"question", "context"}, ...)
   --route <route>         the route to call, default the first configured one
-  --model-dir <svc>=<dir> a service's model directory (repeat per service; a bare <dir> with
-                          one service), default model/ or model/<service>
+  --model-dir <dir>       the route's model directory (<service>=<dir> works too),
+                          default model/ (the environment's service) or model/<name>
   --python <path>         Python interpreter, default python3
   --url <url>             send to a running npm start instead (its POST URL)
   --api-key <key>         x-api-key to send (with --url: the key npm start printed)
@@ -72,17 +73,17 @@ async function main(): Promise<number> {
     reply = await send(opts.url, body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
   } else {
     const apiKey = opts["api-key"] ?? generateApiKey();
+    // Only the route called: one model server to load, one model directory to name.
     const stack: LocalStack = await startStack({
-      config,
-      modelDirs: modelDirsFor(config.services, opts["model-dir"]),
+      config: { ...config, services: [service] },
+      modelDirs: modelDirsFor([service], opts["model-dir"]),
       ports: { gateway: 0, runtime: 0, model: 0 },
       apiKey,
       python: opts.python,
       log: prefixedLog,
     });
     try {
-      const routeUrl = stack.services.find((s) => s.service === service)?.routeUrl ?? stack.routeUrl;
-      reply = await send(routeUrl, body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      reply = await send(stack.routeUrl, body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
     } finally {
       await stack.stop();
     }

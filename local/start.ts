@@ -14,7 +14,7 @@ project's code for the service's task) behind a local SageMaker Runtime. No Dock
 Options:
   --model-dir <svc>=<dir> a service's model directory (config.json, tokenizer, weights); repeat
                           per service. With one service a bare --model-dir <dir> works too.
-                          default: model/ for one service, model/<service> for several
+                          default: model/ for the environment's service, model/<name> for a listed one
                           (fill them with npm run model:fetch)
   --port <n>              gateway port, default 3000
   --runtime-port <n>      local SageMaker Runtime port, default 3001
