@@ -45,7 +45,7 @@ export const FIELDS = {
   bootstrapStateInBucket: { env: "BOOTSTRAP_STATE_IN_BUCKET", default: false, schema: bool, doc: "keep the bootstrap stack's own state in `stateBucket` too (deploy it once with `--migrate-state`)" },
   stateBucket: { env: "STATE_BUCKET", default: "", schema: z.union([z.literal(""), pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")]), doc: "Terraform state bucket from the bootstrap stack; empty keeps local state" },
   modelSource: { env: "MODEL_SOURCE", default: "model", schema: z.string().min(1, "must not be empty"), doc: "a model directory, a `.tar.gz` archive, an `s3://…/model.tar.gz` URI, or `hub:<model id>[@revision]`" },
-  task: { env: "HF_TASK", default: undefined, schema: z.optional(oneOf(SUPPORTED_TASKS)), doc: `the service's task, one of ${TASKS.join(", ")}; unset: inferred from a model directory's config.json (the env-configured default service falls back to text-classification)` },
+  task: { env: "HF_TASK", default: undefined, schema: z.optional(oneOf(SUPPORTED_TASKS)), doc: `the service's task, one of ${TASKS.join(", ")}; unset: inferred from a model directory's or archive's config.json (the env-configured default service falls back to text-classification)` },
   transformersVersion: { env: "TRANSFORMERS_VERSION", default: "4.51.3", schema: z.string(), doc: "transformers version of the inference container" },
   pytorchVersion: { env: "PYTORCH_VERSION", default: "2.6.0", schema: z.string(), doc: "PyTorch version of the inference container" },
   containerLogLevel: { env: "CONTAINER_LOG_LEVEL", default: 20, schema: int(10, 50), doc: "`SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level)" },

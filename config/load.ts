@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig, SERVICE_FIELDS, SERVICE_NAME, ServiceFieldName } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
@@ -9,7 +8,7 @@ import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
-import { modelDirectoryFacts } from "../lib/prepare-model";
+import { modelArchiveFacts, modelDirectoryFacts } from "../lib/prepare-model";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -136,14 +135,14 @@ function parseFields<K extends FieldName>(names: readonly K[], raw: Record<strin
 type ServiceRaw = Pick<RawConfig, ServiceFieldName>;
 
 /**
- * The service's task: as configured, else inferred from a model directory's config.json; a
+ * The service's task: as configured, else inferred from a model directory's or archive's config.json; a
  * configured task that contradicts the model fails naming both. A Hub or S3 source cannot be
  * read at synth (synth stays offline), so it needs the task, except for the environment's
  * single service, which keeps today's default.
  */
 function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where: Where): { task: Task } | { problem: string } {
   const configured = c.task === "sentiment-analysis" ? "text-classification" : c.task;
-  const facts = source.kind === "directory" ? modelDirectoryFacts(source.path) : undefined;
+  const facts = source.kind === "directory" ? modelDirectoryFacts(source.path) : source.kind === "archive" ? modelArchiveFacts(source.path) : undefined;
   // The environment's service falls back to text classification where nothing tells the task.
   const inferable = facts !== undefined && (configured !== undefined || !legacy || inferTask(facts) !== undefined);
   try {
@@ -154,7 +153,7 @@ function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where:
   }
   if (configured !== undefined) return { task: configured };
   if (legacy) return { task: "text-classification" };
-  return { problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" ? `no ${path.join(source.path, "config.json")}` : `a ${source.kind} source`})` };
+  return { problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" || source.kind === "archive" ? `no readable config.json in ${source.path}` : `a ${source.kind} source`})` };
 }
 
 /** Serverless endpoints run CPU images only; real-time ones follow the instance type. */

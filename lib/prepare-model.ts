@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { list } from "tar";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
 import { inspectModelDirectory, packModelDirectoryCached } from "./model-archive";
@@ -154,6 +155,35 @@ export interface ModelCheck {
   readonly servedDir: string;
   readonly problems: string[];
   readonly warnings: string[];
+}
+
+/**
+ * What a ready `.tar.gz` archive's config.json and member list say about its task; undefined when
+ * it cannot be read or holds no config.json at its root. Reads the archive once, synchronously.
+ */
+export function modelArchiveFacts(file: string): ModelDirectoryFacts | undefined {
+  const files = new Set<string>();
+  const chunks: Buffer[] = [];
+  try {
+    list({
+      file,
+      sync: true,
+      onReadEntry: (entry) => {
+        const name = entry.path.replace(/^\.\//, "");
+        if (entry.type !== "File") return;
+        files.add(name);
+        if (name === "config.json") entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  if (!files.has("config.json")) return undefined;
+  try {
+    return { architectures: architecturesOf(Buffer.concat(chunks).toString("utf8")), files };
+  } catch {
+    return { architectures: [], files };
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 // Several services in one configuration: a `services` list in the context or an APP_CONFIG file.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -72,6 +73,17 @@ describe("APP_CONFIG", () => {
 describe("task inference", () => {
   test("a model directory's config.json gives the task", () => {
     expect(loadConfig({ context: { services: [{ name: "qa", modelSource: QA_MODEL }] } }).services[0].task).toBe("question-answering");
+  });
+
+  test("a .tar.gz archive's config.json gives the task", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "archive-"));
+    const archive = path.join(dir, "model.tar.gz");
+    execFileSync("tar", ["-czf", archive, "-C", QA_MODEL, "."]);
+    try {
+      expect(loadConfig({ context: { services: [{ name: "qa", modelSource: archive }] } }).services[0].task).toBe("question-answering");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("a sentence-transformers layout is an embeddings model", () => {
