@@ -34,7 +34,11 @@ export interface ResponseContext {
 }
 
 /** A task's public contract, for limits given as items per request and characters per text. */
+const EXAMPLE_TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.";
+
 export interface TaskContract {
+  /** A documented request: the deploy's curl output, the local banner and `npm run invoke`'s default. */
+  readonly example: Readonly<Record<string, unknown>>;
   /** The request body's schema; a parsed body is what `endpointBody` and `response` take. */
   requestSchema(limits: RequestLimits): z.ZodMiniType;
   /** The same schema as JSON Schema draft-04, for the API Gateway request model. */
@@ -57,6 +61,7 @@ type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 const textsOf = (request: SentimentRequest): string[] => (request.text === undefined ? (request.texts ?? []) : [request.text]);
 
 const textClassification: TaskContract = {
+  example: { text: EXAMPLE_TEXT },
   requestSchema: (limits) => sentimentRequestSchema(limits),
   requestJsonSchema: requestBodyJsonSchema,
   worstCasePayloadBytes: worstCaseEndpointPayloadBytes,
@@ -71,6 +76,7 @@ type EmbeddingRequest = z.infer<ReturnType<typeof embeddingRequestSchema>>;
 const embeddingLimits = (limits: RequestLimits) => ({ maxInputs: limits.maxTexts, maxInputChars: limits.maxTextChars });
 
 const featureExtraction: TaskContract = {
+  example: { input: EXAMPLE_TEXT },
   requestSchema: (limits) => embeddingRequestSchema(embeddingLimits(limits)),
   requestJsonSchema: (limits) => embeddingRequestJsonSchema(embeddingLimits(limits)),
   // {"inputs": [...], "parameters": {"normalize": false}}: the texts plus a small fixed envelope.
@@ -89,6 +95,7 @@ const questionAnsweringLimits = (limits: RequestLimits): QuestionAnsweringLimits
 });
 
 const questionAnswering: TaskContract = {
+  example: { question: "What rose?", context: EXAMPLE_TEXT },
   requestSchema: (limits) => questionAnsweringRequestSchema(questionAnsweringLimits(limits)),
   requestJsonSchema: (limits) => questionAnsweringRequestJsonSchema(questionAnsweringLimits(limits)),
   worstCasePayloadBytes: (limits) => {
@@ -102,6 +109,7 @@ const questionAnswering: TaskContract = {
 const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({ maxPairs: limits.maxTexts, maxTextChars: limits.maxTextChars });
 
 const sentencePairClassification: TaskContract = {
+  example: { text: "The company posted record profit.", text_pair: "Profits reached an all-time high." },
   requestSchema: (limits) => sentencePairRequestSchema(sentencePairLimits(limits)),
   requestJsonSchema: (limits) => sentencePairRequestJsonSchema(sentencePairLimits(limits)),
   worstCasePayloadBytes: (limits) => ENVELOPE_BYTES + limits.maxTexts * (2 * limits.maxTextChars * JSON_BYTES_PER_CHAR + PER_ITEM_BYTES),
@@ -110,6 +118,7 @@ const sentencePairClassification: TaskContract = {
 };
 
 const text2textGeneration: TaskContract = {
+  example: { text: "Summarize: Operating profit rose to EUR 13.1 mn from EUR 8.7 mn, driven by sales." },
   requestSchema: (limits) => generationRequestSchema(limits),
   requestJsonSchema: (limits) => generationRequestJsonSchema(limits),
   worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,

@@ -2,30 +2,11 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { type AppConfig, ConfigError, loadConfig, readCdktfContext, type ServiceConfig } from "../config";
-import type { Task } from "../lib/tasks";
 import { ModelServerStartError } from "./model-server";
 import { LambdaInitError } from "./lambda-host";
 import { PreflightError, type StackOptions } from "./processes";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-
-export const EXAMPLE_TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.";
-
-/** A documented request of each task: the banner's curl line and `npm run invoke`'s default body. */
-export function exampleRequest(task: Task): Record<string, unknown> {
-  switch (task) {
-    case "text-classification":
-      return { text: EXAMPLE_TEXT };
-    case "sentence-pair-classification":
-      return { text: "The company posted record profit.", text_pair: "Profits reached an all-time high." };
-    case "question-answering":
-      return { question: "What rose?", context: EXAMPLE_TEXT };
-    case "text2text-generation":
-      return { text: "Summarize: Operating profit rose to EUR 13.1 mn from EUR 8.7 mn, driven by sales." };
-    case "feature-extraction":
-      return { input: EXAMPLE_TEXT };
-  }
-}
 
 /** The configuration `cdktf synth` sees: cdktf.json context overridden by environment variables. */
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

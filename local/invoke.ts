@@ -1,7 +1,8 @@
 /** npm run invoke -- '<json body>' [options]: one request through the local request path (see --help). */
 import { parseArgs } from "node:util";
-import { describeError, exampleRequest, generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog, UsageError } from "./cli";
+import { describeError, generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog, UsageError } from "./cli";
 import { type HttpReply, request } from "./http";
+import { contractOf } from "../contract/tasks";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
   const config = loadLocalConfig();
   const service = opts.route === undefined ? config.services[0] : config.services.find((s) => s.routePath === opts.route);
   if (service === undefined) throw new UsageError(`--route ${opts.route}: not a configured route; routes: ${config.services.map((s) => s.routePath).join(", ")}`);
-  const body = opts.body ?? JSON.stringify(exampleRequest(service.task));
+  const body = opts.body ?? JSON.stringify(contractOf(service.task).example);
   let reply: HttpReply;
   if (opts.url) {
     reply = await send(opts.url, body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});

@@ -1,6 +1,7 @@
 /** npm start -- [options]: the deployed request path on 127.0.0.1 (see --help). */
 import { parseArgs } from "node:util";
-import { describeError, exampleRequest, generateApiKey, loadLocalConfig, modelDirsFor, parsePort, prefixedLog, shellQuote, UsageError } from "./cli";
+import { describeError, generateApiKey, loadLocalConfig, modelDirsFor, parsePort, prefixedLog, shellQuote, UsageError } from "./cli";
+import { contractOf } from "../contract/tasks";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm start -- [options]
@@ -64,7 +65,7 @@ function banner(stack: LocalStack, region: string): string {
     ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),
     ``,
     `Try it:`,
-    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth} -d ${shellQuote(JSON.stringify(exampleRequest(first.service.task)))}`,
+    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth} -d ${shellQuote(JSON.stringify(contractOf(first.service.task).example))}`,
     ``,
     `Ctrl-C stops everything.`,
   ].join("\n");

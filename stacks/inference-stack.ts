@@ -120,7 +120,8 @@ export class InferenceStack extends TerraformStack {
       new TerraformOutput(this, `invoke_url_${key}`, { value: api.routeUrl(service.routePath), description: `POST /${service.routePath} (${service.task})` });
       new TerraformOutput(this, `endpoint_name_${key}`, { value: endpoint.endpoint.name });
     }
-    const body = `'{"text": "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn."}'`;
+    const example = Object.entries(contractOf(first.service.task).example).map(([key, value]) => `"${key}": ${JSON.stringify(value)}`);
+    const body = `'{${example.join(", ")}}'`;
     if (api.apiKey) {
       const readKey = `aws apigateway get-api-key --region ${config.region} --api-key ${api.apiKey.id} --include-value --query value --output text`;
       new TerraformOutput(this, "api_key_id", { value: api.apiKey.id });

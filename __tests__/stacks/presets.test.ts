@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SynthedApp, TerraformJson, resourcesOf, statementsOf, synthApp } from "./synth-app";
 import { SECURITY_RULES } from "./security-rules";
+import { contractOf } from "../../contract/tasks";
+import type { Task } from "../../lib/tasks";
 
 const PRESETS_DIR = path.resolve(__dirname, "..", "..", "presets");
 const PRESETS = fs.readdirSync(PRESETS_DIR).filter((name) => name.endsWith(".json")).sort();
@@ -76,6 +78,12 @@ describe.each(PRESETS)("preset %s", (preset) => {
       expect(fn?.environment.variables.TASK).toBe(service.task === "text-classification" ? undefined : service.task);
       expect(fn?.environment.variables.ENDPOINT_NAME).toMatch(new RegExp(`inference-endpoint-${service.name}_`));
     }
+  });
+
+  test("the curl output sends the first route's documented example", () => {
+    const example = contractOf(services[0].task as Task).example;
+    for (const key of Object.keys(example)) expect(app.inferenceJson.output.curl.value).toContain(`"${key}": `);
+    expect(app.inferenceJson.output.curl.value).toContain(`/${services[0].name}"`);
   });
 
   test("serverless services get serverless endpoints, the others instances", () => {
