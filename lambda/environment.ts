@@ -2,9 +2,9 @@ import {
   DEFAULT_REQUEST_LIMITS,
   MAX_ENDPOINT_PAYLOAD_BYTES,
   type RequestLimits,
-  worstCaseEndpointPayloadBytes,
 } from "../contract/text-classification";
 import { TASKS, type Task } from "../lib/tasks";
+import { TASK_CONTRACTS } from "../contract/tasks";
 
 export interface HandlerConfig {
   endpointName: string;
@@ -88,8 +88,9 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     invokeMaxAttempts: positiveInt("INVOKE_MAX_ATTEMPTS", DEFAULT_INVOKE_MAX_ATTEMPTS),
     logRequestText: env.LOG_REQUEST_TEXT === "true",
   };
-  if (worstCaseEndpointPayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
-    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit`);
+  // An unknown TASK is already reported; its payload cannot be sized.
+  if (problems.length === 0 && TASK_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
+    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`);
   }
   if (config.invokeTimeoutMs * config.invokeMaxAttempts > MAX_INVOKE_BUDGET_MS) {
     problems.push(`INVOKE_TIMEOUT_MS x INVOKE_MAX_ATTEMPTS must be at most ${MAX_INVOKE_BUDGET_MS} ms (API Gateway stops at 29 s)`);

@@ -94,3 +94,9 @@ test("a handler without TASK serves text classification, the one task it had bef
 test("an unknown TASK is refused by name", () => {
   expect(() => fromEnvironment({ ENDPOINT_NAME: "svc-endpoint", TASK: "summarization" })).toThrow(/TASK must be one of/);
 });
+
+test("the payload bound is the task's: pairs of long texts are refused where single texts fit", () => {
+  const env = { ENDPOINT_NAME: "svc-endpoint", MAX_TEXTS: "32", MAX_TEXT_CHARS: "20000" };
+  expect(fromEnvironment(env).task).toBe("text-classification");
+  expect(() => fromEnvironment({ ...env, TASK: "sentence-pair-classification" })).toThrow(/payload limit for sentence-pair-classification requests/);
+});
