@@ -101,9 +101,8 @@ export const SERVICE_FIELDS = [
 
 export type ServiceFieldName = (typeof SERVICE_FIELDS)[number];
 
-/** A service's `name`: the base of its resource names, and its route unless `routePath` is set. */
+/** A service's `name`: its resources are `<namePrefix>-<name>-*`, its route `<name>` unless `routePath` is set. */
 export const SERVICE_NAME = {
   schema: pattern(/^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/, "1-20 lowercase letters, digits or hyphens, starting with a letter"),
-  doc: "the service's name: its resources are `<namePrefix>-<name>-*`, its route `<name>` unless `routePath` is set",
 };
 export type RawConfig = { [K in FieldName]: z.output<(typeof FIELDS)[K]["schema"]> };
