@@ -1,9 +1,9 @@
 /** npm run openapi -- [--out file] [--outputs outputs.json]: the API's OpenAPI 3 document. */
-import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { loadLocalConfig } from "../local/cli";
+import { OutputsFileError, readStackOutputs } from "../lib/outputs-file";
 import { OPENAPI_FILE, writeOpenApi } from "../lib/openapi";
 
 const HELP = `Usage: npm run openapi -- [options]
@@ -22,9 +22,7 @@ Options:
 class UsageError extends Error {}
 
 function stageUrl(file: string, stack: string): string {
-  if (!existsSync(file)) throw new UsageError(`no outputs file ${file} (write it with npm run deploy -- ${stack} --outputs-file ${file})`);
-  const outputs = (JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown> | undefined>)[stack];
-  const url = outputs?.stage_url;
+  const url = readStackOutputs(file, stack).stage_url;
   if (typeof url !== "string") throw new UsageError(`${file} has no stage_url output of stack "${stack}"`);
   return url;
 }
@@ -52,7 +50,7 @@ function main(): void {
 try {
   main();
 } catch (error) {
-  const expected = error instanceof UsageError || error instanceof ConfigError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+  const expected = error instanceof UsageError || error instanceof OutputsFileError || error instanceof ConfigError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
   console.error(`npm run openapi: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 2;
 }

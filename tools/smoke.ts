@@ -1,10 +1,10 @@
 /** npm run smoke -- [options]: checks a deployed (or local) API route by route (see --help). */
-import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { z } from "zod";
 import { type AppConfig, ConfigError } from "../config";
 import { loadLocalConfig } from "../local/cli";
+import { OutputsFileError, readStackOutputs } from "../lib/outputs-file";
 import { formatResults, runSmoke, type SmokeAuth, type SmokeRoute, smokeCases } from "../lib/smoke";
 
 const HELP = `Usage: npm run smoke -- [options]
@@ -15,7 +15,7 @@ documented one (status or JSON shape).
 
 Where the API is (one of):
   --outputs <file>   outputs file of \`npm run deploy -- inference --outputs-file <file>\`
-                     default: outputs.json
+                     (or of \`terraform output -json\`); default: outputs.json
   --url <url>        one route by hand, e.g. the gateway \`npm start\` prints
                      (its task: --task, default the configured task)
 
@@ -32,7 +32,7 @@ How requests authenticate (default: what the outputs say the stage requires, els
 
 class UsageError extends Error {}
 
-const routeOutput = z.object({ url: z.string().url(), task: z.string(), auth: z.enum(["api-key", "iam"]) });
+const routeOutput = z.object({ method: z.literal("POST"), url: z.string().url(), task: z.string(), auth: z.enum(["api-key", "iam"]) });
 
 function options(argv: string[]) {
   const { values } = parseArgs({
@@ -79,21 +79,13 @@ function fromUrl(url: string, task: string, authMode: Target["authMode"]): Targe
 }
 
 function fromOutputs(file: string, stack: string): Target {
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `no outputs file ${file}: write it with \`npm run deploy -- ${stack} --outputs-file ${file} --outputs-file-include-sensitive-outputs\` ` +
-        `(or \`npx cdktf output ${stack} --outputs-file ${file} --outputs-file-include-sensitive-outputs\` after a deploy), or pass --url`,
-    );
-  }
-  const all = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown> | undefined>;
-  const outputs = all[stack];
-  if (!outputs) throw new UsageError(`${file} has no outputs of stack "${stack}" (it has: ${Object.keys(all).join(", ") || "none"})`);
+  const outputs = readStackOutputs(file, stack);
   const routes = Object.entries(outputs)
     .filter(([name]) => name.startsWith("route_"))
     .map(([name, value]) => {
       const parsed = routeOutput.safeParse(value);
       if (!parsed.success) throw new UsageError(`${file}: output ${name} of stack "${stack}" is not a route: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      return { ...parsed.data, label: `POST ${new URL(parsed.data.url).pathname}` };
+      return { ...parsed.data, label: `${parsed.data.method} ${new URL(parsed.data.url).pathname}` };
     });
   if (routes.length === 0) throw new UsageError(`${file}: stack "${stack}" has no route_* outputs (deployed before they existed? deploy again)`);
   return {
@@ -142,7 +134,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const expected = error instanceof UsageError || error instanceof ConfigError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+    const expected = error instanceof UsageError || error instanceof OutputsFileError || error instanceof ConfigError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
     console.error(`npm run smoke: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 2;
   },

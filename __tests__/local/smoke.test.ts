@@ -79,6 +79,18 @@ it("reads the routes, their task and the API key from a deploy's outputs file", 
   expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
 });
 
+it("reads the outputs as terraform output -json prints them", async () => {
+  const outputs = path.join(scratch, "terraform-outputs.json");
+  const route = { method: "POST", url: routeUrl(), task: "text-classification", auth: "api-key" };
+  const output = (value: unknown, sensitive = false) => ({ sensitive, type: "string", value });
+  fs.writeFileSync(outputs, JSON.stringify({ api_key: output(API_KEY, true), route_sentiment: output(route) }));
+
+  const result = await smoke(["--outputs", outputs]);
+
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
+});
+
 it("exits 1 and names every missing behaviour when the gateway answers wrong", async () => {
   const gateway = await wrongGateway();
   try {
