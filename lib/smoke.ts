@@ -26,7 +26,7 @@ export type SmokeAuth =
 export interface SmokeCase {
   readonly route: SmokeRoute;
   readonly example: ContractExample;
-  /** false: send without credentials (or with wrong ones). */
+  /** `none` or `wrong`: a case the stage must refuse. */
   readonly credentials: "valid" | "none" | "wrong";
 }
 
