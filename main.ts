@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { App } from "cdktf";
 import { AppConfig, ConfigError, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
 import { ModelSourceError, PreparedModel, prepareModel } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const app = new App();
   buildStacks(app, prepared);
   app.synth();
+  // Beside the stacks; after synth so that a failed synth writes nothing.
+  writeOpenApi(path.join(app.outdir, OPENAPI_FILE), prepared.config);
 }
 
 if (require.main === module) {

@@ -78,3 +78,28 @@ export type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>
 export function requestBodyJsonSchema(limits: RequestLimits): Record<string, unknown> {
   return z.toJSONSchema(sentimentRequestSchema(limits), { target: "draft-04", io: "input" });
 }
+
+const labelScoreSchema = z.object({
+  label: z.string().check(z.minLength(1)),
+  score: z.number().check(z.gte(0), z.lte(1)),
+});
+
+/** Zod schema of a 200 answer: one prediction per text, in request order. */
+export const sentimentResponseSchema = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      label: labelScoreSchema.shape.label,
+      score: labelScoreSchema.shape.score,
+      /** Every label, highest first; only when the request asked for `all_scores`. */
+      scores: z.optional(z.array(labelScoreSchema)),
+    }),
+  ),
+});
+
+export type SentimentResponse = z.infer<typeof sentimentResponseSchema>;
+
+/** Every error answer, the handler's and API Gateway's own (its gateway responses use the same body). */
+export const errorResponseSchema = z.strictObject({
+  message: z.string(),
+  requestId: z.string(),
+});

@@ -1,0 +1,22 @@
+// The routes the inference API serves, from the configuration: the stack's outputs, the OpenAPI
+// document and `npm run smoke` all list them from here. No cdktf imports.
+import type { AppConfig } from "../config";
+
+export interface ApiRoute {
+  /** Resource path below the stage, with a leading slash, e.g. `/sentiment`. */
+  readonly path: string;
+  readonly method: "POST";
+  /** Hugging Face task: selects the request contract (`contract/task-contracts.ts`). */
+  readonly task: string;
+  /** Name of the stack output that describes this route; stable for a given path. */
+  readonly outputName: string;
+}
+
+export function routeOutputName(routePath: string): string {
+  return `route_${routePath.replace(/[^A-Za-z0-9]+/g, "_")}`;
+}
+
+export function apiRoutes(config: AppConfig): ApiRoute[] {
+  const { routePath } = config.api;
+  return [{ path: `/${routePath}`, method: "POST", task: config.model.task, outputName: routeOutputName(routePath) }];
+}
