@@ -28,7 +28,7 @@ function parseTags(text: string): unknown {
     try {
       return JSON.parse(trimmed);
     } catch {
-      return text;
+      return text; // not JSON: the schema then rejects it, naming the field
     }
   }
   return Object.fromEntries(trimmed.split(",").filter(Boolean).map((pair) => pair.split("=").map((s) => s.trim())));

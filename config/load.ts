@@ -5,6 +5,7 @@ import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadByte
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { UserError } from "../lib/errors";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -44,10 +45,9 @@ export interface AppConfig {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
   }
 }
 

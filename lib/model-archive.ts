@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { Header } from "tar";
+import { UserError } from "./errors";
 
 export interface PackResult {
   path: string;
@@ -17,12 +18,7 @@ export interface PackOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
-export class ModelDirectoryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ModelDirectoryError";
-  }
-}
+export class ModelDirectoryError extends UserError {}
 
 /** Never packed: build/test leftovers and partial downloads that would make the archive unstable. */
 const EXCLUDED_NAMES = new Set(["__pycache__", ".git", ".cache", ".DS_Store", ".gitattributes", ".ipynb_checkpoints"]);
@@ -353,7 +349,7 @@ function readCacheRecord(file: string): CacheRecord | undefined {
       typeof record.files === "number";
     return valid ? (record as CacheRecord) : undefined;
   } catch {
-    return undefined;
+    return undefined; // missing or unreadable record: the directory is packed again
   }
 }
 

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
 import { inspectModelDirectory, packModelDirectoryCached } from "./model-archive";
+import { UserError } from "./errors";
 
 export interface PreparedModel {
   readonly archive: ModelArchive;
@@ -19,14 +20,13 @@ export interface PrepareModelOptions {
   readonly codeDir: string;
 }
 
-export class ModelSourceError extends Error {
+export class ModelSourceError extends UserError {
   constructor(source: string, problems: readonly string[]) {
     super(
       `modelSource '${source}' cannot be deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
         "Fetch the weights with `npm run model:fetch -- <hub id>` (FinBERT: yiyanghkust/finbert-tone), " +
         "or let the container download them with MODEL_SOURCE=hub:<hub id>.",
     );
-    this.name = "ModelSourceError";
   }
 }
 
@@ -52,7 +52,7 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
     try {
       fs.linkSync(archive, target);
     } catch {
-      fs.copyFileSync(archive, target);
+      fs.copyFileSync(archive, target); // no hard links here (another device, or a file system without them)
     }
   }
   // A link whose cache original was evicted is the only copy of a stale archive: drop it.

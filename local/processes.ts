@@ -13,6 +13,7 @@ import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
+import { UserError } from "../lib/errors";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
@@ -42,12 +43,7 @@ export interface LocalStack {
 }
 
 /** The model directory or the environment is not ready; the message says how to fix it. */
-export class PreflightError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PreflightError";
-  }
-}
+export class PreflightError extends UserError {}
 
 function checkModelDirectory(dir: string, log: StackOptions["log"]): void {
   const { problems, warnings } = inspectModelDirectory(dir);

@@ -1,6 +1,7 @@
 /** npm run model:pack [dir] [--out model.tar.gz]: the same deterministic archive the stacks upload. */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
+import { describeError } from "../lib/errors";
 import { inspectModelDirectory, packModelDirectory } from "../lib/model-archive";
 import { byteProgressBar } from "./progress";
 
@@ -27,6 +28,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`model:pack: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`model:pack: ${describeError(error)}`);
   process.exitCode = 1;
 });
