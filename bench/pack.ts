@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { packModelDirectory } from "../lib/model-archive";
+import { packModelDirectory } from "../lib/model-pack";
 
 const MB = 1024 * 1024;
 const WEIGHTS_BYTES = 398 * MB;

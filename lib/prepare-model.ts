@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
-import { inspectModelDirectory, packModelDirectoryCached } from "./model-archive";
+import { inspectModelDirectory, packModelDirectoryCached } from "./model-pack";
 import { UserError } from "./errors";
 
 export interface PreparedModel {

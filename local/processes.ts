@@ -6,7 +6,7 @@ import type { AppConfig } from "../config";
 import { requestBodyJsonSchema } from "../contract/text-classification";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
-import { inspectModelDirectory } from "../lib/model-archive";
+import { inspectModelDirectory } from "../lib/model-pack";
 import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";

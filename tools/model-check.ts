@@ -1,6 +1,6 @@
 /** npm run model:check [dir]: one line per problem, exit 1 when there is any. */
 import { parseArgs } from "node:util";
-import { inspectModelDirectory } from "../lib/model-archive";
+import { inspectModelDirectory } from "../lib/model-pack";
 
 const { positionals } = parseArgs({ allowPositionals: true, options: {} });
 const dir = positionals[0] ?? "model";

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { describeError } from "../lib/errors";
-import { inspectModelDirectory, packModelDirectory } from "../lib/model-archive";
+import { inspectModelDirectory, packModelDirectory } from "../lib/model-pack";
 import { byteProgressBar } from "./progress";
 
 async function main(): Promise<void> {

@@ -8,7 +8,7 @@ import {
   ModelDirectoryError,
   packModelDirectory,
   packModelDirectoryCached,
-} from "../../lib/model-archive";
+} from "../../lib/model-pack";
 import { makeModelDirectory, tempDir, writeFiles } from "./fixtures";
 
 interface ListedEntry {

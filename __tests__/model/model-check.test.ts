@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { inspectModelDirectory } from "../../lib/model-archive";
+import { inspectModelDirectory } from "../../lib/model-pack";
 import { makeModelDirectory, tempDir, writeFiles } from "./fixtures";
 
 describe("inspectModelDirectory", () => {
