@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import { Header } from "tar";
-import { UserError } from "./errors";
+import { type ModelEntry, ModelDirectoryError, type ModelListing, packableEntries } from "./model-directory";
 
 export interface PackResult {
   path: string;
@@ -18,80 +18,13 @@ export interface PackOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
-export class ModelDirectoryError extends UserError {}
-
-/** Never packed: build/test leftovers and partial downloads that would make the archive unstable. */
-const EXCLUDED_NAMES = new Set(["__pycache__", ".git", ".cache", ".DS_Store", ".gitattributes", ".ipynb_checkpoints"]);
-const EXCLUDED_SUFFIXES = [".pyc", ".part"];
-/** The repo's model/ folder also holds the Python tests and this folder's README. */
-const EXCLUDED_AT_ROOT = new Set(["tests", "README.md"]);
-
 const BLOCK = 512;
 const MEMBER_BYTES = 4 * 1024 * 1024;
 const FIXED_MTIME = new Date(0);
-const FORMAT_VERSION = "model-archive/1";
+/** Bump when the archive layout changes, so cached archives of the old layout are not reused. */
+export const ARCHIVE_FORMAT = "model-archive/1";
 
-interface WalkEntry {
-  /** POSIX path inside the archive, no leading "./"; directories end with "/". */
-  name: string;
-  absolute: string;
-  kind: "file" | "directory";
-  size: number;
-  mtimeMs: number;
-}
-
-interface Walk {
-  entries: WalkEntry[];
-  /** Paths (relative) that are neither regular files nor directories. */
-  refused: string[];
-}
-
-function isExcluded(name: string, atRoot: boolean): boolean {
-  return (
-    EXCLUDED_NAMES.has(name) ||
-    EXCLUDED_SUFFIXES.some((suffix) => name.endsWith(suffix)) ||
-    (atRoot && EXCLUDED_AT_ROOT.has(name))
-  );
-}
-
-/** Depth-first walk with names sorted at every level, so the order never depends on the file system. */
-function walkModelDirectory(dir: string): Walk {
-  const walk: Walk = { entries: [], refused: [] };
-  const visit = (absoluteDir: string, prefix: string): void => {
-    const names = fs.readdirSync(absoluteDir).sort();
-    for (const name of names) {
-      if (isExcluded(name, prefix === "")) continue;
-      const absolute = path.join(absoluteDir, name);
-      const relative = prefix + name;
-      const stat = fs.lstatSync(absolute);
-      if (stat.isDirectory()) {
-        walk.entries.push({ name: `${relative}/`, absolute, kind: "directory", size: 0, mtimeMs: stat.mtimeMs });
-        visit(absolute, `${relative}/`);
-      } else if (stat.isFile()) {
-        walk.entries.push({ name: relative, absolute, kind: "file", size: stat.size, mtimeMs: stat.mtimeMs });
-      } else {
-        walk.refused.push(`${relative} (${stat.isSymbolicLink() ? "symlink" : "not a regular file"})`);
-      }
-    }
-  };
-  visit(dir, "");
-  return walk;
-}
-
-function packableEntries(dir: string): WalkEntry[] {
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new ModelDirectoryError(`${dir}: not a directory`);
-  }
-  const { entries, refused } = walkModelDirectory(dir);
-  if (refused.length > 0) {
-    throw new ModelDirectoryError(
-      `${dir}: only regular files can be packed (SageMaker needs real files, e.g. not a Hub cache): ${refused.join(", ")}`,
-    );
-  }
-  return entries;
-}
-
-function tarHeader(entry: WalkEntry): Buffer {
+function tarHeader(entry: ModelEntry): Buffer {
   const header = new Header({
     path: entry.name,
     type: entry.kind === "file" ? "File" : "Directory",
@@ -114,7 +47,7 @@ function paddedSize(size: number): number {
   return Math.ceil(size / BLOCK) * BLOCK;
 }
 
-function tarSize(entries: WalkEntry[]): number {
+function tarSize(entries: readonly ModelEntry[]): number {
   return entries.reduce((sum, entry) => sum + BLOCK + paddedSize(entry.size), 2 * BLOCK);
 }
 
@@ -228,7 +161,7 @@ class MemberBuffer {
     }
   }
 
-  async appendFile(entry: WalkEntry): Promise<void> {
+  async appendFile(entry: ModelEntry): Promise<void> {
     const file = await fs.promises.open(entry.absolute, "r");
     try {
       let position = 0;
@@ -268,8 +201,8 @@ class MemberBuffer {
  * (one member per 4 MiB of tar stream, compressed in parallel), which gzip, GNU tar and Python's
  * tarfile read as one stream.
  */
-export async function packModelDirectory(dir: string, outFile: string, opts: PackOptions = {}): Promise<PackResult> {
-  const entries = packableEntries(dir);
+export async function packModelDirectory(listing: ModelListing, outFile: string, opts: PackOptions = {}): Promise<PackResult> {
+  const entries = packableEntries(listing);
   const totalBytes = tarSize(entries);
   const temporary = `${outFile}.${process.pid}.tmp`;
   await fs.promises.mkdir(path.dirname(path.resolve(outFile)), { recursive: true });
@@ -296,136 +229,4 @@ export async function packModelDirectory(dir: string, outFile: string, opts: Pac
     await fs.promises.rm(temporary, { force: true });
     throw error;
   }
-}
-
-interface CacheRecord {
-  format: string;
-  source: string;
-  sha256: string;
-  bytes: number;
-  files: number;
-}
-
-/**
- * packModelDirectory with a cache keyed by the sorted (path, size, mtime) list of files, so an
- * unchanged directory is not re-packed on every synth. Directories count by path only: the
- * archive stores no mtimes, and what changes a directory's mtime (an entry added, removed or
- * renamed) already changes the list. Older archives of the same source are removed.
- */
-export async function packModelDirectoryCached(dir: string, cacheDir: string, opts: PackOptions = {}): Promise<PackResult> {
-  const entries = packableEntries(dir);
-  const source = path.resolve(dir);
-  const fingerprint = createHash("sha256").update(FORMAT_VERSION);
-  for (const entry of entries) fingerprint.update(JSON.stringify(entry.kind === "file" ? [entry.name, entry.size, entry.mtimeMs] : [entry.name]));
-  const key = fingerprint.digest("hex").slice(0, 32);
-  const archive = path.join(cacheDir, `${key}.tar.gz`);
-  const recordFile = path.join(cacheDir, `${key}.json`);
-
-  const cached = readCacheRecord(recordFile);
-  if (cached && fs.statSync(archive, { throwIfNoEntry: false })?.size === cached.bytes) {
-    return { path: archive, sha256: cached.sha256, bytes: cached.bytes, files: cached.files };
-  }
-  const result = await packModelDirectory(dir, archive, opts);
-  for (const name of fs.readdirSync(cacheDir)) {
-    const stale = name.endsWith(".json") && name !== `${key}.json` ? readCacheRecord(path.join(cacheDir, name)) : undefined;
-    if (stale?.source === source) {
-      fs.rmSync(path.join(cacheDir, name), { force: true });
-      fs.rmSync(path.join(cacheDir, name.replace(/\.json$/, ".tar.gz")), { force: true });
-    }
-  }
-  const record: CacheRecord = { format: FORMAT_VERSION, source, sha256: result.sha256, bytes: result.bytes, files: result.files };
-  fs.writeFileSync(recordFile, JSON.stringify(record));
-  return result;
-}
-
-function readCacheRecord(file: string): CacheRecord | undefined {
-  try {
-    const record = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<CacheRecord>;
-    const valid =
-      record.format === FORMAT_VERSION &&
-      typeof record.source === "string" &&
-      typeof record.sha256 === "string" &&
-      typeof record.bytes === "number" &&
-      typeof record.files === "number";
-    return valid ? (record as CacheRecord) : undefined;
-  } catch {
-    return undefined; // missing or unreadable record: the directory is packed again
-  }
-}
-
-const TOKENIZER_FILES = ["tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model"];
-const HANDLERS = ["model_fn", "input_fn", "predict_fn", "output_fn"];
-
-/** Pre-deploy checks for `model:check` and the stacks: problems block a deploy, warnings do not. */
-export function inspectModelDirectory(dir: string): { problems: string[]; warnings: string[] } {
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    return { problems: [`${dir}: not a directory`], warnings };
-  }
-  const { entries, refused } = walkModelDirectory(dir);
-  const files = new Set(entries.filter((e) => e.kind === "file").map((e) => e.name));
-  const rootFiles = [...files].filter((name) => !name.includes("/"));
-
-  for (const item of refused) problems.push(`${item}: only regular files can be packed; copy the real file in`);
-  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".part"))) {
-    problems.push(`${name}: incomplete download; rerun npm run model:fetch`);
-  }
-
-  if (!files.has("config.json")) {
-    const nested = [...files].find((name) => name.endsWith("/config.json"));
-    problems.push(
-      nested
-        ? `config.json missing at the top level (found ${nested}): files must sit at the archive root, point at ${path.posix.dirname(nested)}/`
-        : "config.json missing",
-    );
-  }
-  if (!TOKENIZER_FILES.some((name) => files.has(name))) {
-    problems.push(`no tokenizer files (expected one of ${TOKENIZER_FILES.join(", ")})`);
-  }
-
-  const safetensors = rootFiles.filter((name) => name.endsWith(".safetensors"));
-  const pickled = rootFiles.filter((name) => /^pytorch_model(-[\w-]+)?\.bin$/.test(name));
-  if (safetensors.length === 0 && pickled.length === 0) {
-    problems.push("no weights (expected *.safetensors, or pytorch_model.bin)");
-  } else if (safetensors.length === 0) {
-    warnings.push(`weights are pickled (${pickled.join(", ")}) only; prefer *.safetensors, which load without running pickle code`);
-  }
-  for (const index of rootFiles.filter((name) => name.endsWith(".index.json"))) {
-    for (const shard of shardsOf(path.join(dir, index))) {
-      if (!files.has(shard)) problems.push(`${index} lists ${shard}, which is missing`);
-    }
-  }
-
-  problems.push(...checkHandlers(dir, files));
-  const requirements = path.join(dir, "code", "requirements.txt");
-  if (files.has("code/requirements.txt") && /^\s*[^#\s]/m.test(fs.readFileSync(requirements, "utf8"))) {
-    warnings.push("code/requirements.txt is pip-installed at endpoint start-up (needs internet from the endpoint)");
-  }
-  return { problems, warnings };
-}
-
-function shardsOf(indexFile: string): string[] {
-  try {
-    const index = JSON.parse(fs.readFileSync(indexFile, "utf8")) as { weight_map?: Record<string, string> };
-    return [...new Set(Object.values(index.weight_map ?? {}))].sort();
-  } catch {
-    return [];
-  }
-}
-
-function checkHandlers(dir: string, files: Set<string>): string[] {
-  if (!files.has("code/inference.py")) {
-    return files.has("inference.py")
-      ? ["inference.py is at the top level; it must be code/inference.py"]
-      : ["code/inference.py missing"];
-  }
-  const source = fs.readFileSync(path.join(dir, "code", "inference.py"), "utf8");
-  const defined = new Set([...source.matchAll(/^def\s+(\w+)\s*\(/gm)].map((match) => match[1]));
-  if (defined.has("transform_fn")) {
-    const mixed = HANDLERS.slice(1).filter((name) => defined.has(name));
-    return mixed.length > 0 ? [`code/inference.py defines transform_fn together with ${mixed.join(", ")}; the toolkit refuses that`] : [];
-  }
-  const missing = HANDLERS.filter((name) => !defined.has(name));
-  return missing.length > 0 ? [`code/inference.py does not define ${missing.join(", ")} (or transform_fn)`] : [];
 }

@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
-import { inspectModelDirectory, packModelDirectoryCached } from "./model-pack";
+import { checkModelDirectory } from "./model-check";
+import { listModelDirectory, type ModelListing } from "./model-directory";
+import { packModelDirectoryCached } from "./model-pack-cache";
 import { UserError } from "./errors";
 
 export interface PreparedModel {
@@ -63,8 +65,8 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
   return target;
 }
 
-async function packed(dir: string, cacheDir: string): Promise<ModelArchive> {
-  const result = await packModelDirectoryCached(dir, cacheDir);
+async function packed(listing: ModelListing, cacheDir: string): Promise<ModelArchive> {
+  const result = await packModelDirectoryCached(listing, cacheDir);
   return { kind: "local", path: contentAddressed(result.path, result.sha256, cacheDir), sha256: result.sha256 };
 }
 
@@ -96,13 +98,13 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
       return { archive: { kind: "local", path: path.resolve(source.path), sha256: await sha256OfFile(source.path) }, warnings: [] };
     }
     case "directory": {
-      const { problems, warnings } = inspectModelDirectory(source.path);
-      if (problems.length > 0) throw new ModelSourceError(source.path, problems);
-      return { archive: await packed(source.path, opts.cacheDir), warnings };
+      const { listing, problems, warnings } = checkModelDirectory(source.path);
+      if (!listing || problems.length > 0) throw new ModelSourceError(source.path, problems);
+      return { archive: await packed(listing, opts.cacheDir), warnings };
     }
     case "hub": {
       return {
-        archive: await packed(stageCodeOnly(opts.codeDir, opts.cacheDir), opts.cacheDir),
+        archive: await packed(listModelDirectory(stageCodeOnly(opts.codeDir, opts.cacheDir)), opts.cacheDir),
         hubModel: { modelId: source.modelId, revision: source.revision },
         warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
       };

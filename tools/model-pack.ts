@@ -2,7 +2,9 @@
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { describeError } from "../lib/errors";
-import { inspectModelDirectory, packModelDirectory } from "../lib/model-pack";
+import { inspectModelListing } from "../lib/model-check";
+import { listModelDirectory } from "../lib/model-directory";
+import { packModelDirectory } from "../lib/model-pack";
 import { byteProgressBar } from "./progress";
 
 async function main(): Promise<void> {
@@ -10,12 +12,12 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: { out: { type: "string", default: "model.tar.gz" } },
   });
-  const dir = positionals[0] ?? "model";
-  for (const warning of inspectModelDirectory(dir).warnings) console.error(`warning: ${warning}`);
+  const listing = listModelDirectory(positionals[0] ?? "model");
+  for (const warning of inspectModelListing(listing).warnings) console.error(`warning: ${warning}`);
 
   const bar = byteProgressBar("model:pack");
   let started = false;
-  const result = await packModelDirectory(dir, values.out, {
+  const result = await packModelDirectory(listing, values.out, {
     onProgress: (done, total) => {
       if (!started) bar.start(total);
       started = true;

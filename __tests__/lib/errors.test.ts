@@ -2,7 +2,7 @@ import { ConfigError } from "../../config/load";
 import { DlcImageError } from "../../lib/dlc-image";
 import { describeError, UsageError, UserError } from "../../lib/errors";
 import { HubFetchError } from "../../lib/hub-fetch";
-import { ModelDirectoryError } from "../../lib/model-pack";
+import { ModelDirectoryError } from "../../lib/model-directory";
 import { ModelSourceError } from "../../lib/prepare-model";
 import { LambdaInitError } from "../../local/lambda-host";
 import { ModelServerStartError } from "../../local/model-server";
