@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_REQUEST_LIMITS } from "../contract/text-classification";
+import { DEFAULT_REQUEST_LIMITS } from "../contract/request-limits";
 import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;

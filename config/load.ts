@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
-import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/text-classification";
+import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
+import { RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
