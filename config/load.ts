@@ -28,7 +28,7 @@ export interface AppConfig {
     readonly image: DlcImage;
   };
   readonly endpoint: EndpointConfig;
-  readonly api: Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging"> & {
+  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">> & {
     /** The one route today's app serves. */
     readonly routePath: string;
     readonly limits: Readonly<RequestLimits>;

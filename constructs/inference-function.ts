@@ -8,6 +8,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
 import { FUNCTION_DEFAULTS } from "./function-defaults";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
 
@@ -22,14 +23,14 @@ export interface InferenceFunctionProps {
   readonly target: AwsTarget;
   /** The function's environment variables. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default 256 */
+  /** @default 256 (FUNCTION_DEFAULTS.memoryMb) */
   readonly memoryMb?: number;
-  /** Must stay below API Gateway's 29 s integration timeout. @default 28 */
+  /** Must stay below API Gateway's 29 s integration timeout. @default 28 (FUNCTION_DEFAULTS.timeoutSeconds) */
   readonly timeoutSeconds?: number;
   /** @default - unreserved (accounts with the default quota of 10 reject any value) */
   readonly reservedConcurrency?: number;
-  /** Retention of the function's log group. @default - none, required */
-  readonly logRetentionDays: number;
+  /** Retention of the function's log group. @default 30 days (DEFAULT_LOG_RETENTION_DAYS) */
+  readonly logRetentionDays?: number;
 }
 
 /**
@@ -62,7 +63,7 @@ export class InferenceFunction extends Construct {
       outputFileMode: "0644",
     });
 
-    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${props.functionName}`, retentionInDays: props.logRetentionDays });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${props.functionName}`, retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS });
     this.role = new IamRole(this, "role", {
       name: boundedName(props.functionName, `-${props.target.region}`, NAME_LIMITS.iamRole),
       description: `Execution role of ${props.functionName}`,

@@ -4,7 +4,7 @@ import { TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
 import { TARGET, synthJson, tinyEntry } from "./support";
 
 const { entry, dir } = tinyEntry();
-const PROPS: InferenceFunctionProps = { functionName: "svc-fn", entry, bundleDir: path.join(dir, "bundle"), target: TARGET, logRetentionDays: 30 };
+const PROPS: InferenceFunctionProps = { functionName: "svc-fn", entry, bundleDir: path.join(dir, "bundle"), target: TARGET };
 
 function synth(overrides: Partial<InferenceFunctionProps> = {}): TerraformJson {
   return synthJson((scope) => new InferenceFunction(scope, "fn", { ...PROPS, ...overrides }));
@@ -12,6 +12,10 @@ function synth(overrides: Partial<InferenceFunctionProps> = {}): TerraformJson {
 
 test("without memory or timeout the function gets 256 MB and 28 s", () => {
   expect(resourcesOf(synth(), "aws_lambda_function")[0]).toMatchObject({ memory_size: 256, timeout: 28 });
+});
+
+test("without a retention the function's logs are kept 30 days", () => {
+  expect(resourcesOf(synth(), "aws_cloudwatch_log_group")[0].retention_in_days).toBe(30);
 });
 
 test("a timeout API Gateway would not wait for is refused", () => {
