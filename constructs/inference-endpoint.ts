@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
+import { type ITerraformDependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -27,6 +28,13 @@ export interface InferenceImage {
 /** A role that can be granted permissions (its name or id, which are the same for IAM roles). */
 export interface GrantableRole {
   readonly name: string;
+}
+
+/** What runs under a role and must not start before its grants exist (e.g. a function that would answer 5xx). */
+export interface Grantee {
+  readonly role: GrantableRole;
+  /** Makes what runs under the role wait for `grant`. */
+  waitFor(grant: ITerraformDependable): void;
 }
 
 export interface InferenceEndpointProps {
@@ -139,15 +147,21 @@ export class InferenceEndpoint extends Construct {
     });
   }
 
-  /** Lets `role` call InvokeEndpoint on this endpoint and nothing else. */
-  grantInvoke(role: GrantableRole): IamRolePolicy {
+  /**
+   * Lets a role call InvokeEndpoint on this endpoint and nothing else. Given a grantee, what runs
+   * under the role waits for the grant, so a first deploy does not serve before it may invoke.
+   */
+  grantInvoke(to: GrantableRole | Grantee): IamRolePolicy {
     const n = this.grants++;
+    const grantee = "waitFor" in to ? to : undefined;
     const statement: DataAwsIamPolicyDocumentStatement = { sid: "InvokeEndpoint", effect: "Allow", actions: ["sagemaker:InvokeEndpoint"], resources: [this.endpointArn] };
-    return new IamRolePolicy(this, `invoke-grant-${n}`, {
-      role: role.name,
+    const grant = new IamRolePolicy(this, `invoke-grant-${n}`, {
+      role: grantee ? grantee.role.name : (to as GrantableRole).name,
       name: `invoke-${this.endpointName}`,
       policy: policyDocument(this, `invoke-grant-${n}-permissions`, [statement]).json,
     });
+    grantee?.waitFor(grant);
+    return grant;
   }
 
   private variant(capacity: EndpointCapacity): SagemakerEndpointConfigurationProductionVariants {

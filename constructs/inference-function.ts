@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, type ITerraformDependable, TerraformAsset, dependable } from "cdktf";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -36,7 +36,7 @@ export interface InferenceFunctionProps {
 /**
  * A Node.js 22 arm64 Lambda bundled from TypeScript by esbuild and zipped by the archive
  * provider, with its own log group and a role that may only write to that group and send traces;
- * other grants come from what it calls (`InferenceEndpoint.grantInvoke(fn.role)`). Skipped on
+ * other grants come from what it calls (`InferenceEndpoint.grantInvoke(fn)`, which the function then waits for). Skipped on
  * purpose: a DLQ (invoked synchronously, nothing to dead-letter), a VPC (it reaches only public
  * AWS APIs), code signing, and a CMK for an environment that holds no secrets.
  */
@@ -95,5 +95,10 @@ export class InferenceFunction extends Construct {
     });
     this.functionName = this.function.functionName;
     this.invokeArn = this.function.invokeArn;
+  }
+
+  /** The function is created only once `grant` exists: it must not answer before it may call what it calls. */
+  waitFor(grant: ITerraformDependable): void {
+    this.function.dependsOn = [...(this.function.dependsOn ?? []), dependable(grant)];
   }
 }

@@ -1,7 +1,8 @@
 import * as path from "node:path";
+import { InferenceEndpoint } from "../../constructs/inference-endpoint";
 import { InferenceFunction, InferenceFunctionProps } from "../../constructs/inference-function";
 import { TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
-import { TARGET, synthJson, tinyEntry } from "./support";
+import { ARTIFACT, IMAGE, TARGET, synthJson, tinyEntry } from "./support";
 
 const { entry, dir } = tinyEntry();
 const PROPS: InferenceFunctionProps = { functionName: "svc-fn", entry, bundleDir: path.join(dir, "bundle"), target: TARGET };
@@ -31,4 +32,15 @@ test("the role is named after the function and region, and may only write its ow
 
 test("the environment is passed as given", () => {
   expect(resourcesOf(synth({ environment: { A: "1" } }), "aws_lambda_function")[0].environment).toEqual({ variables: { A: "1" } });
+});
+
+test("a function granted InvokeEndpoint is created only after the grant exists, so it never answers without it", () => {
+  const json = synthJson((scope) => {
+    const endpoint = new InferenceEndpoint(scope, "endpoint", { name: "svc", target: TARGET, image: IMAGE, artifact: ARTIFACT });
+    endpoint.grantInvoke(new InferenceFunction(scope, "fn", PROPS));
+  });
+  const grants = Object.entries(json.resource.aws_iam_role_policy ?? {}).filter(([, policy]) => String(policy.name).startsWith("invoke-"));
+  expect(grants).toHaveLength(1);
+  expect(grants[0][1].role).toMatch(/^\$\{aws_iam_role\.fn_role_[0-9A-F]+\.name\}$/);
+  expect(resourcesOf(json, "aws_lambda_function")[0].depends_on).toContain(`aws_iam_role_policy.${grants[0][0]}`);
 });
