@@ -22,7 +22,9 @@ import { NAME_LIMITS, boundedName } from "./names";
 
 /** What the API needs of a Lambda function it proxies to. */
 export interface RouteHandler {
+  /** @default - none, required */
   readonly functionName: string;
+  /** @default - none, required */
   readonly invokeArn: string;
 }
 
