@@ -1,8 +1,9 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { AppConfig, ConfigError, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { describeError } from "./lib/errors";
 import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
-import { ModelSourceError, PreparedModel, prepareModel } from "./lib/prepare-model";
+import { PreparedModel, prepareModel } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -56,8 +57,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const expected = error instanceof ConfigError || error instanceof ModelSourceError;
-    console.error(expected ? (error as Error).message : error);
+    console.error(describeError(error));
     process.exit(1);
   });
 }

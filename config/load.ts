@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
-import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/text-classification";
+import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
+import { RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { UserError } from "../lib/errors";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -26,7 +28,7 @@ export interface AppConfig {
     readonly image: DlcImage;
   };
   readonly endpoint: EndpointConfig;
-  readonly api: Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging"> & {
+  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">> & {
     /** The one route today's app serves. */
     readonly routePath: string;
     readonly limits: Readonly<RequestLimits>;
@@ -44,10 +46,9 @@ export interface AppConfig {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
   }
 }
 

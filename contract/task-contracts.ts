@@ -2,7 +2,8 @@
 // table (the OpenAPI document, `npm run smoke`); the Lambda bundle does not import it. A new task
 // adds its row here, next to its own contract file.
 import * as z from "zod/mini";
-import { type RequestLimits, sentimentRequestSchema, sentimentResponseSchema } from "./text-classification";
+import type { RequestLimits } from "./request-limits";
+import { sentimentRequestSchema, sentimentResponseSchema } from "./text-classification";
 import { sentimentExamples } from "./text-classification-examples";
 
 /** One documented request and what the API answers to it. */

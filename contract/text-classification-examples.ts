@@ -1,7 +1,8 @@
 // The documented requests of the text-classification route (README "The API"), with what each
 // must be answered: `npm run smoke` sends them, the OpenAPI document shows them.
 import * as z from "zod/mini";
-import { errorResponseSchema, type RequestLimits, type SentimentResponse, sentimentResponseSchema } from "./text-classification";
+import type { RequestLimits } from "./request-limits";
+import { errorResponseSchema, type SentimentResponse, sentimentResponseSchema } from "./text-classification";
 import type { ContractExample } from "./task-contracts";
 
 const TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.";

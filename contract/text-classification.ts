@@ -1,38 +1,9 @@
-// The public request contract of POST /sentiment. Imports nothing but zod: the stack and the
+// The public request contract of POST /sentiment. Imports nothing but zod and contract/: the stack and the
 // local gateway load it at synth/start time to build the API Gateway request model.
 // zod/mini rather than classic zod: it tree-shakes, which keeps the Lambda bundle small.
 import * as z from "zod/mini";
-
-export interface RequestLimits {
-  /** Most texts in one `texts` batch. */
-  maxTexts: number;
-  /** Most characters (UTF-16 code units, as JavaScript's `length`) in one text. */
-  maxTextChars: number;
-}
-
-/**
- * - `maxTexts: 32`: one batch the model scores in a few seconds on CPU.
- * - `maxTextChars: 10_000`: about four times what BERT's 512-token window holds (~2,000-2,500
- *   characters of English); the inference code truncates, so clients need not pre-trim an
- *   article, while the worst-case request (see `worstCaseEndpointPayloadBytes`) stays under 2 MB.
- */
-export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
-  maxTexts: 32,
-  maxTextChars: 10_000,
-});
-
-/** SageMaker real-time InvokeEndpoint payload limit (6 MB). */
-export const MAX_ENDPOINT_PAYLOAD_BYTES = 6_000_000;
-
-// JSON escapes a control character or a lone surrogate as `\uXXXX`: 6 bytes per code unit.
-const MAX_JSON_BYTES_PER_CHAR = 6;
-const ENDPOINT_ENVELOPE_BYTES = '{"inputs":[]}'.length;
-
-/** Upper bound of the `{"inputs": [...]}` body the handler sends for requests within `limits`. */
-export function worstCaseEndpointPayloadBytes(limits: RequestLimits): number {
-  const quotesAndComma = 3;
-  return ENDPOINT_ENVELOPE_BYTES + limits.maxTexts * (limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + quotesAndComma);
-}
+import { toDraft04JsonSchema } from "./json-schema";
+import type { RequestLimits } from "./request-limits";
 
 function textSchema(limits: RequestLimits) {
   return z.string({ error: "must be a string" }).check(
@@ -76,7 +47,7 @@ export type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>
 
 /** The request body as a JSON Schema draft-04 document (what API Gateway REST models accept). */
 export function requestBodyJsonSchema(limits: RequestLimits): Record<string, unknown> {
-  return z.toJSONSchema(sentimentRequestSchema(limits), { target: "draft-04", io: "input" });
+  return toDraft04JsonSchema(sentimentRequestSchema(limits));
 }
 
 const labelScoreSchema = z.object({

@@ -37,7 +37,7 @@ export async function invokeModel(
   const body = output.Body?.transformToString("utf8") ?? "";
   try {
     return JSON.parse(body);
-  } catch {
-    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${body.length} chars)`);
+  } catch (cause) {
+    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${body.length} chars)`, { cause });
   }
 }

@@ -1,9 +1,5 @@
-import {
-  DEFAULT_REQUEST_LIMITS,
-  MAX_ENDPOINT_PAYLOAD_BYTES,
-  type RequestLimits,
-  worstCaseEndpointPayloadBytes,
-} from "../contract/text-classification";
+import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
 
 export interface HandlerConfig {
   endpointName: string;

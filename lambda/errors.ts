@@ -11,8 +11,8 @@ export class ClientError extends Error {
 
 /** The endpoint answered, but not in a shape this handler understands. */
 export class BadModelResponseError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "BadModelResponseError";
   }
 }

@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
-import { inspectModelDirectory, packModelDirectoryCached } from "./model-archive";
+import { checkModelDirectory } from "./model-check";
+import { listModelDirectory, type ModelListing } from "./model-directory";
+import { packModelDirectoryCached } from "./model-pack-cache";
+import { UserError } from "./errors";
 
 export interface PreparedModel {
   readonly archive: ModelArchive;
@@ -19,14 +22,13 @@ export interface PrepareModelOptions {
   readonly codeDir: string;
 }
 
-export class ModelSourceError extends Error {
+export class ModelSourceError extends UserError {
   constructor(source: string, problems: readonly string[]) {
     super(
       `modelSource '${source}' cannot be deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
         "Fetch the weights with `npm run model:fetch -- <hub id>` (FinBERT: yiyanghkust/finbert-tone), " +
         "or let the container download them with MODEL_SOURCE=hub:<hub id>.",
     );
-    this.name = "ModelSourceError";
   }
 }
 
@@ -52,7 +54,7 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
     try {
       fs.linkSync(archive, target);
     } catch {
-      fs.copyFileSync(archive, target);
+      fs.copyFileSync(archive, target); // no hard links here (another device, or a file system without them)
     }
   }
   // A link whose cache original was evicted is the only copy of a stale archive: drop it.
@@ -63,8 +65,8 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
   return target;
 }
 
-async function packed(dir: string, cacheDir: string): Promise<ModelArchive> {
-  const result = await packModelDirectoryCached(dir, cacheDir);
+async function packed(listing: ModelListing, cacheDir: string): Promise<ModelArchive> {
+  const result = await packModelDirectoryCached(listing, cacheDir);
   return { kind: "local", path: contentAddressed(result.path, result.sha256, cacheDir), sha256: result.sha256 };
 }
 
@@ -96,13 +98,13 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
       return { archive: { kind: "local", path: path.resolve(source.path), sha256: await sha256OfFile(source.path) }, warnings: [] };
     }
     case "directory": {
-      const { problems, warnings } = inspectModelDirectory(source.path);
-      if (problems.length > 0) throw new ModelSourceError(source.path, problems);
-      return { archive: await packed(source.path, opts.cacheDir), warnings };
+      const { listing, problems, warnings } = checkModelDirectory(source.path);
+      if (!listing || problems.length > 0) throw new ModelSourceError(source.path, problems);
+      return { archive: await packed(listing, opts.cacheDir), warnings };
     }
     case "hub": {
       return {
-        archive: await packed(stageCodeOnly(opts.codeDir, opts.cacheDir), opts.cacheDir),
+        archive: await packed(listModelDirectory(stageCodeOnly(opts.codeDir, opts.cacheDir)), opts.cacheDir),
         hubModel: { modelId: source.modelId, revision: source.revision },
         warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
       };

@@ -3,7 +3,8 @@
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import * as z from "zod/mini";
-import { errorResponseSchema, type RequestLimits } from "../contract/text-classification";
+import type { RequestLimits } from "../contract/request-limits";
+import { errorResponseSchema } from "../contract/text-classification";
 import { type ContractExample, readyExample, taskContract } from "../contract/task-contracts";
 
 /** Credentials as the signer takes them, e.g. the SDK's default provider chain. */

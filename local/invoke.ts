@@ -1,6 +1,7 @@
 /** npm run invoke -- '<json body>' [options]: one request through the local request path (see --help). */
 import { parseArgs } from "node:util";
-import { describeError, EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog, UsageError } from "./cli";
+import { describeError, UsageError } from "../lib/errors";
+import { EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog } from "./cli";
 import { type HttpReply, request } from "./http";
 import { type LocalStack, startStack } from "./processes";
 

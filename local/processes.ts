@@ -6,13 +6,14 @@ import type { AppConfig } from "../config";
 import { requestBodyJsonSchema } from "../contract/text-classification";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
-import { inspectModelDirectory } from "../lib/model-archive";
+import { checkModelDirectory } from "../lib/model-check";
 import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
+import { UserError } from "../lib/errors";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
@@ -42,15 +43,10 @@ export interface LocalStack {
 }
 
 /** The model directory or the environment is not ready; the message says how to fix it. */
-export class PreflightError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PreflightError";
-  }
-}
+export class PreflightError extends UserError {}
 
-function checkModelDirectory(dir: string, log: StackOptions["log"]): void {
-  const { problems, warnings } = inspectModelDirectory(dir);
+function preflightModelDirectory(dir: string, log: StackOptions["log"]): void {
+  const { problems, warnings } = checkModelDirectory(dir);
   for (const warning of warnings) log("model", `warning: ${warning}`);
   if (problems.length > 0) {
     throw new PreflightError(
@@ -99,7 +95,7 @@ function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: Func
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config, log } = options;
   const { endpointName, functionName } = inferenceNames(config.namePrefix);
-  checkModelDirectory(options.modelDir, log);
+  preflightModelDirectory(options.modelDir, log);
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 /** npm start -- [options]: the deployed request path on 127.0.0.1 (see --help). */
 import { parseArgs } from "node:util";
-import { describeError, EXAMPLE_TEXT, generateApiKey, loadLocalConfig, parsePort, prefixedLog, shellQuote, UsageError } from "./cli";
+import { describeError, UsageError } from "../lib/errors";
+import { EXAMPLE_TEXT, generateApiKey, loadLocalConfig, parsePort, prefixedLog, shellQuote } from "./cli";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm start -- [options]

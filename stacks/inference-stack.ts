@@ -64,7 +64,7 @@ export class InferenceStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
       environment: handlerEnvironment(config, endpoint.endpoint.name),
     });
-    endpoint.grantInvoke(handler.role);
+    endpoint.grantInvoke(handler);
 
     const api = new InferenceApi(this, "api", {
       name: names.apiName,

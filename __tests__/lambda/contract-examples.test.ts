@@ -1,6 +1,7 @@
 // The documented examples (what `npm run smoke` sends) and the response schemas (what the OpenAPI
 // document publishes) checked against the handler itself, so neither can drift from it.
-import { DEFAULT_REQUEST_LIMITS, errorResponseSchema, sentimentResponseSchema } from "../../contract/text-classification";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+import { errorResponseSchema, sentimentResponseSchema } from "../../contract/text-classification";
 import { TASK_CONTRACTS, taskContract } from "../../contract/task-contracts";
 import { apiEvent, captureLogs, FakeSageMaker, type Handler, lambdaContext, loadHandler, serviceError } from "./support";
 

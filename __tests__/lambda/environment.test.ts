@@ -1,5 +1,5 @@
 import { DEFAULT_INVOKE_MAX_ATTEMPTS, DEFAULT_INVOKE_TIMEOUT_MS, fromEnvironment, toEnvironment } from "../../lambda/environment";
-import { DEFAULT_REQUEST_LIMITS } from "../../contract/text-classification";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
 import { FakeSageMaker, loadHandler } from "./support";
 
 describe("fromEnvironment", () => {

@@ -1,6 +1,7 @@
 // The outputs a person (and npm run smoke / openapi) uses after a deploy: per route the URL and a
 // ready request, the stage URL, and the API key as a sensitive output.
-import { DEFAULT_REQUEST_LIMITS, sentimentRequestSchema } from "../../contract/text-classification";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+import { sentimentRequestSchema } from "../../contract/text-classification";
 import { synthApp } from "./synth-app";
 
 const STAGE_URL = /^\$\{aws_api_gateway_stage\.[^.]+\.invoke_url\}$/;
