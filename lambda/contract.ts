@@ -8,17 +8,24 @@ export interface RequestLimits {
   maxTexts: number;
   /** Most characters (UTF-16 code units, as JavaScript's `length`) in one text. */
   maxTextChars: number;
+  /** Most characters in all texts of one request together: bounds the model's work per request. */
+  maxTotalChars: number;
 }
 
 /**
- * - `maxTexts: 32`: one batch the model scores in a few seconds on CPU.
+ * - `maxTexts: 32`: texts per request.
  * - `maxTextChars: 10_000`: about four times what BERT's 512-token window holds (~2,000-2,500
  *   characters of English); the inference code truncates, so clients need not pre-trim an
  *   article, while the worst-case request (see `worstCaseEndpointPayloadBytes`) stays under 2 MB.
+ * - `maxTotalChars: 6_000`: a text costs up to one token per character (punctuation), so 6,000
+ *   characters are at most ~12 full 512-token sequences: 7-11 s for BERT-base (FinBERT) on the
+ *   2 vCPUs of the default ml.m5.large (measured; README "Request limits"), well inside API
+ *   Gateway's 29 s even on a busy instance.
  */
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxTexts: 32,
   maxTextChars: 10_000,
+  maxTotalChars: 6_000,
 });
 
 /** SageMaker real-time InvokeEndpoint payload limit (6 MB). */
@@ -31,20 +38,33 @@ const ENDPOINT_ENVELOPE_BYTES = '{"inputs":[]}'.length;
 /** Upper bound of the `{"inputs": [...]}` body the handler sends for requests within `limits`. */
 export function worstCaseEndpointPayloadBytes(limits: RequestLimits): number {
   const quotesAndComma = 3;
-  return ENDPOINT_ENVELOPE_BYTES + limits.maxTexts * (limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + quotesAndComma);
+  const totalChars = Math.min(limits.maxTotalChars, limits.maxTexts * limits.maxTextChars);
+  return ENDPOINT_ENVELOPE_BYTES + limits.maxTexts * quotesAndComma + totalChars * MAX_JSON_BYTES_PER_CHAR;
 }
 
-function textSchema(limits: RequestLimits) {
+// In unicode mode a surrogate pair is one code point, so this matches only unpaired halves.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
+
+function textSchema(limits: SchemaLimits) {
   return z.string({ error: "must be a string" }).check(
     z.minLength(1, { error: "must not be empty" }),
     z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+    // JSON's "\ud800" escape yields text no UTF-8 encoder (the model's tokenizer) accepts.
+    z.refine((text) => !LONE_SURROGATE.test(text), { error: "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)" }),
   );
+}
+
+/** Characters in all texts of a request, as `maxTotalChars` counts them. */
+export function totalChars(texts: readonly string[]): number {
+  return texts.reduce((sum, text) => sum + text.length, 0);
 }
 
 const ALLOWED_FIELDS = '"text", "texts", "all_scores"';
 
 /** Zod schema of the request body; `requestBodyJsonSchema` is derived from it. */
-export function sentimentRequestSchema(limits: RequestLimits) {
+export function sentimentRequestSchema(limits: SchemaLimits) {
   const texts = z.array(textSchema(limits), { error: "must be an array of strings" }).check(
     z.minLength(1, { error: "must contain at least one text" }),
     z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
@@ -75,6 +95,6 @@ export function sentimentRequestSchema(limits: RequestLimits) {
 export type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 
 /** The request body as a JSON Schema draft-04 document (what API Gateway REST models accept). */
-export function requestBodyJsonSchema(limits: RequestLimits): Record<string, unknown> {
+export function requestBodyJsonSchema(limits: SchemaLimits): Record<string, unknown> {
   return z.toJSONSchema(sentimentRequestSchema(limits), { target: "draft-04", io: "input" });
 }

@@ -18,6 +18,7 @@ export function handlerEnvironment(config: AppConfig, endpointName: string): Rec
     ENDPOINT_NAME: endpointName,
     MAX_TEXTS: String(config.api.limits.maxTexts),
     MAX_TEXT_CHARS: String(config.api.limits.maxTextChars),
+    MAX_TOTAL_CHARS: String(config.api.limits.maxTotalChars),
     LOG_REQUEST_TEXT: String(config.lambda.logRequestText),
     POWERTOOLS_SERVICE_NAME: config.namePrefix,
   };
