@@ -94,7 +94,7 @@ function crossFieldProblems(c: RawConfig): string[] {
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
   const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
   if (worstCase > payloadLimit) {
-    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
   }
   return problems;
 }
