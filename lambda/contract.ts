@@ -17,15 +17,15 @@ export interface RequestLimits {
  * - `maxTextChars: 10_000`: about four times what BERT's 512-token window holds (~2,000-2,500
  *   characters of English); the inference code truncates, so clients need not pre-trim an
  *   article, while the worst-case request (see `worstCaseEndpointPayloadBytes`) stays under 2 MB.
- * - `maxTotalChars: 6_000`: a text costs up to one token per character (punctuation), so 6,000
- *   characters are at most ~12 full 512-token sequences: 7-11 s for BERT-base (FinBERT) on the
- *   2 vCPUs of the default ml.m5.large (measured; README "Request limits"), well inside API
- *   Gateway's 29 s even on a busy instance.
+ * - `maxTotalChars: 4_000`: a text costs up to one token per character (punctuation), so 4,000
+ *   characters are at most 8 full 512-token sequences: 4-7 s for BERT-base (FinBERT) on the
+ *   2 vCPUs of the default ml.m5.large, ~13 s with the CPUs shared 2.5 times over (measured;
+ *   README "Request limits"), inside API Gateway's 29 s with two such requests at once.
  */
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxTexts: 32,
   maxTextChars: 10_000,
-  maxTotalChars: 6_000,
+  maxTotalChars: 4_000,
 });
 
 /** SageMaker real-time InvokeEndpoint payload limit (6 MB). */

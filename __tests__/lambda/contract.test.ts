@@ -11,8 +11,8 @@ import { validDraft04 } from "./draft04";
 const limits = { maxTexts: 3, maxTextChars: 5, maxTotalChars: 15 };
 
 describe("request limits", () => {
-  it("defaults to 32 texts of at most 10,000 characters, 6,000 in all", () => {
-    expect(DEFAULT_REQUEST_LIMITS).toEqual({ maxTexts: 32, maxTextChars: 10_000, maxTotalChars: 6_000 });
+  it("defaults to 32 texts of at most 10,000 characters, 4,000 in all", () => {
+    expect(DEFAULT_REQUEST_LIMITS).toEqual({ maxTexts: 32, maxTextChars: 10_000, maxTotalChars: 4_000 });
   });
 
   it("bounds the endpoint body of a maximal request by the total-character limit", () => {
