@@ -25,6 +25,6 @@ export class SentRequestSafeRetryStrategy extends StandardRetryStrategy {
   }
 }
 
-export function isSafeToRetry(errorInfo: RetryErrorInfo): boolean {
+function isSafeToRetry(errorInfo: RetryErrorInfo): boolean {
   return errorInfo.errorType === "THROTTLING" || neverSent(errorInfo.error);
 }
