@@ -71,6 +71,7 @@ export const FIELDS = {
   lambdaReservedConcurrency: { env: "LAMBDA_RESERVED_CONCURRENCY", default: -1, schema: int(-1, 1000), doc: "reserved concurrency (-1 = unreserved; accounts with the default quota of 10 reject any value)" },
   maxTexts: { env: "MAX_TEXTS", default: DEFAULT_REQUEST_LIMITS.maxTexts, schema: int(1, 256), doc: "most texts in one batch request" },
   maxTextChars: { env: "MAX_TEXT_CHARS", default: DEFAULT_REQUEST_LIMITS.maxTextChars, schema: int(1, 100_000), doc: "longest text (characters)" },
+  maxTotalChars: { env: "MAX_TOTAL_CHARS", default: DEFAULT_REQUEST_LIMITS.maxTotalChars, schema: int(1, 1_000_000), doc: "most characters in all texts of one request together (413 above it); bounds the model's work per request, see Request limits" },
   logRequestText: { env: "LOG_REQUEST_TEXT", default: false, schema: bool, doc: "log request texts (debug only)" },
   tags: { env: "TAGS", default: { project: "hf-sagemaker-api" } as Record<string, string>, schema: tags, doc: "default tags: JSON object or `k=v,k2=v2`" },
 } as const;

@@ -97,9 +97,9 @@ function crossFieldProblems(c: RawConfig): string[] {
     problems.push(`${where("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
-  const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars });
+  const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
   if (worstCase > payloadLimit) {
-    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
   }
   return problems;
 }
@@ -141,7 +141,7 @@ function shape(c: RawConfig, source: ModelSource, image: DlcImage): AppConfig {
       throttle: { burstLimit: c.throttleBurstLimit, rateLimit: c.throttleRateLimit },
       quotaPerDay: c.quotaPerDay,
       executionLogging: c.executionLogging,
-      limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars },
+      limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars },
     },
     lambda: {
       memoryMb: c.lambdaMemoryMb,

@@ -5,17 +5,29 @@ import * as z from "zod/mini";
 import { toDraft04JsonSchema } from "./json-schema";
 import type { RequestLimits } from "./request-limits";
 
-function textSchema(limits: RequestLimits) {
+// In unicode mode a surrogate pair is one code point, so this matches only unpaired halves.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
+
+function textSchema(limits: SchemaLimits) {
   return z.string({ error: "must be a string" }).check(
     z.minLength(1, { error: "must not be empty" }),
     z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+    // JSON's "\ud800" escape yields text no UTF-8 encoder (the model's tokenizer) accepts.
+    z.refine((text) => !LONE_SURROGATE.test(text), { error: "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)" }),
   );
+}
+
+/** Characters in all texts of a request, as `maxTotalChars` counts them. */
+export function totalChars(texts: readonly string[]): number {
+  return texts.reduce((sum, text) => sum + text.length, 0);
 }
 
 const ALLOWED_FIELDS = '"text", "texts", "all_scores"';
 
 /** Zod schema of the request body; `requestBodyJsonSchema` is derived from it. */
-export function sentimentRequestSchema(limits: RequestLimits) {
+export function sentimentRequestSchema(limits: SchemaLimits) {
   const texts = z.array(textSchema(limits), { error: "must be an array of strings" }).check(
     z.minLength(1, { error: "must contain at least one text" }),
     z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
@@ -46,7 +58,7 @@ export function sentimentRequestSchema(limits: RequestLimits) {
 export type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 
 /** The request body as a JSON Schema draft-04 document (what API Gateway REST models accept). */
-export function requestBodyJsonSchema(limits: RequestLimits): Record<string, unknown> {
+export function requestBodyJsonSchema(limits: SchemaLimits): Record<string, unknown> {
   return toDraft04JsonSchema(sentimentRequestSchema(limits));
 }
 

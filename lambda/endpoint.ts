@@ -1,20 +1,20 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import type { HandlerConfig } from "./environment";
 import { BadModelResponseError } from "./errors";
+import { SentRequestSafeRetryStrategy } from "./retry";
 import { endpointRequest } from "./sentiment";
 
 const CONNECTION_TIMEOUT_MS = 3_000;
 
-/** Region and credentials come from the Lambda environment; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` redirects it. */
-export function createClient(config: Pick<HandlerConfig, "invokeTimeoutMs" | "invokeMaxAttempts">): SageMakerRuntimeClient {
+/**
+ * Region and credentials come from the Lambda environment; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`
+ * redirects it. No request timeout: the caller's abort signal (the Lambda deadline) bounds the
+ * one attempt a sent request gets.
+ */
+export function createClient(config: Pick<HandlerConfig, "invokeMaxAttempts">): SageMakerRuntimeClient {
   return new SageMakerRuntimeClient({
-    maxAttempts: config.invokeMaxAttempts,
-    // Options for the SDK's own NodeHttpHandler. Without throwOnRequestTimeout it only warns.
-    requestHandler: {
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout: config.invokeTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
+    retryStrategy: new SentRequestSafeRetryStrategy(config.invokeMaxAttempts),
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
   });
 }
 

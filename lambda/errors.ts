@@ -1,7 +1,7 @@
-/** An error whose message is written for the client (validation, content type). */
+/** An error whose message is written for the client (validation, size, content type). */
 export class ClientError extends Error {
   constructor(
-    readonly statusCode: 400 | 415,
+    readonly statusCode: 400 | 413 | 415,
     message: string,
   ) {
     super(message);

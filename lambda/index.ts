@@ -4,7 +4,7 @@ import { fromEnvironment } from "./environment";
 import { sentimentRequestSchema } from "../contract/text-classification";
 import { createClient, invokeModel } from "./endpoint";
 import { mapError } from "./errors";
-import { jsonResponse, parseRequest } from "./request";
+import { jsonResponse, parseRequest, requestTexts } from "./request";
 import { predictionsFrom } from "./sentiment";
 
 // Time kept back from the Lambda deadline to log and return a 504 instead of being killed.
@@ -16,11 +16,12 @@ const client = createClient(config);
 const schema = sentimentRequestSchema(config.limits);
 
 async function classify(event: APIGatewayProxyEvent, context: Context) {
-  const request = parseRequest(event, schema);
-  const texts = request.text === undefined ? (request.texts ?? []) : [request.text];
+  const request = parseRequest(event, schema, config.limits);
+  const texts = requestTexts(request);
   if (config.logRequestText) {
     logger.info("request text", { texts });
   }
+  // The one attempt gets all the time left: no per-attempt timeout could be shorter and still useful.
   const abortSignal = AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS));
   const invokedAt = performance.now();
   const output = await invokeModel(client, config.endpointName, texts, abortSignal);

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
-import { type SentimentRequest, sentimentRequestSchema } from "../contract/text-classification";
+import type { RequestLimits } from "../contract/request-limits";
+import { type SentimentRequest, sentimentRequestSchema, totalChars } from "../contract/text-classification";
 import { ClientError } from "./errors";
 
 export type RequestSchema = ReturnType<typeof sentimentRequestSchema>;
@@ -25,8 +26,16 @@ function describe(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join("; ");
 }
 
-/** Validates the API Gateway event at the edge; throws `ClientError` (400/415) naming the field. */
-export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema): SentimentRequest {
+/** The texts of a valid request, in order. */
+export function requestTexts(request: SentimentRequest): string[] {
+  return request.text === undefined ? (request.texts ?? []) : [request.text];
+}
+
+/**
+ * Validates the API Gateway event at the edge; throws `ClientError` naming the field (400/415)
+ * or the limit (413).
+ */
+export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema, limits: Pick<RequestLimits, "maxTotalChars">): SentimentRequest {
   if (event.body === null || event.body === "") {
     throw new ClientError(400, "body: is required (a JSON object)");
   }
@@ -44,6 +53,10 @@ export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema)
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new ClientError(400, describe(parsed.error.issues));
+  }
+  const total = totalChars(requestTexts(parsed.data));
+  if (total > limits.maxTotalChars) {
+    throw new ClientError(413, `${parsed.data.text === undefined ? "texts" : "text"}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`);
   }
   return parsed.data;
 }

@@ -106,6 +106,29 @@ async function isComplete(file: RemoteFile, dest: string): Promise<boolean> {
  * hash are not downloaded again.
  */
 export async function fetchModel(options: FetchOptions): Promise<FetchSummary> {
+  try {
+    return await fetchAll(options);
+  } catch (error) {
+    throw withNetworkCause(error, options.hubUrl ?? DEFAULT_HUB_URL);
+  }
+}
+
+type NetworkCause = Partial<NodeJS.ErrnoException> & { hostname?: string; address?: string; port?: number };
+
+/**
+ * Node's fetch rejects with a bare "fetch failed" and the real reason in `cause` (DNS, refused,
+ * TLS ...): name the host and that reason. Read by shape: the error may come from another realm.
+ */
+export function withNetworkCause(error: unknown, hubUrl: string): unknown {
+  if (!(typeof error === "object" && error !== null && (error as Error).message === "fetch failed")) return error;
+  const cause = (error as Error & { cause?: NetworkCause }).cause;
+  const where = cause?.hostname ?? (cause?.address ? `${cause.address}${cause.port ? `:${cause.port}` : ""}` : new URL(hubUrl).host);
+  const why = cause?.message || cause?.code || "no reason given";
+  const hint = cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN" ? "; offline? set HF_ENDPOINT for a mirror, or copy the model into the directory" : "";
+  return new Error(`cannot reach ${where}: ${why}${hint}`, { cause: error });
+}
+
+async function fetchAll(options: FetchOptions): Promise<FetchSummary> {
   const hub = { repo: options.repo, revision: options.revision ?? "main", hubUrl: options.hubUrl ?? DEFAULT_HUB_URL, accessToken: options.accessToken };
   const entries: ListFileEntry[] = [];
   try {

@@ -52,7 +52,12 @@ export function inspectModelListing(listing: ModelListing): { problems: string[]
     warnings.push(`weights are pickled (${pickled.join(", ")}) only; prefer *.safetensors, which load without running pickle code`);
   }
   for (const index of rootFiles.filter((name) => name.endsWith(".index.json"))) {
-    for (const shard of shardsOf(path.join(dir, index))) {
+    const shards = shardsOf(path.join(dir, index));
+    if (typeof shards === "string") {
+      problems.push(`${index}: ${shards}; re-fetch it (transformers cannot load sharded weights without it)`);
+      continue;
+    }
+    for (const shard of shards) {
       if (!files.has(shard)) problems.push(`${index} lists ${shard}, which is missing`);
     }
   }
@@ -65,13 +70,20 @@ export function inspectModelListing(listing: ModelListing): { problems: string[]
   return { problems, warnings };
 }
 
-function shardsOf(indexFile: string): string[] {
+/** The shard files a weights index names, or what is wrong with the index. */
+function shardsOf(indexFile: string): string[] | string {
+  let index: unknown;
   try {
-    const index = JSON.parse(fs.readFileSync(indexFile, "utf8")) as { weight_map?: Record<string, string> };
-    return [...new Set(Object.values(index.weight_map ?? {}))].sort();
-  } catch {
-    return [];
+    index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
+  } catch (error) {
+    return `not valid JSON (${(error as Error).message})`;
   }
+  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) return `has no "weight_map" object`;
+  const shards = Object.values(weightMap);
+  if (shards.length === 0) return `"weight_map" is empty`;
+  if (!shards.every((shard) => typeof shard === "string")) return `"weight_map" values must be shard file names`;
+  return [...new Set(shards as string[])].sort();
 }
 
 function checkHandlers(dir: string, files: Set<string>): string[] {

@@ -1,4 +1,5 @@
 /** npm run invoke -- '<json body>' [options]: one request through the local request path (see --help). */
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { describeError, UsageError } from "../lib/errors";
 import { EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog } from "./cli";
@@ -64,8 +65,12 @@ async function main(): Promise<number> {
   if (opts.url) {
     reply = await send(opts.url, opts.body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
   } else {
+    // SIGTERM/SIGINT stop the stack it started (npm forwards them here), then end with 128 + n.
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => resolve(signal));
+    });
     const apiKey = opts["api-key"] ?? generateApiKey();
-    const stack: LocalStack = await startStack({
+    const starting = startStack({
       config: loadLocalConfig(),
       modelDir: opts["model-dir"],
       ports: { gateway: 0, runtime: 0, model: 0 },
@@ -73,8 +78,17 @@ async function main(): Promise<number> {
       python: opts.python,
       log: prefixedLog,
     });
+    const first = await Promise.race([starting, signalled]);
+    if (typeof first === "string") {
+      await starting.then((started) => started.stop(), () => undefined);
+      return 128 + os.constants.signals[first];
+    }
+    const stack: LocalStack = first;
     try {
-      reply = await send(stack.routeUrl, opts.body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const sent = send(stack.routeUrl, opts.body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const outcome = await Promise.race([sent, signalled]);
+      if (typeof outcome === "string") return 128 + os.constants.signals[outcome];
+      reply = outcome;
     } finally {
       await stack.stop();
     }

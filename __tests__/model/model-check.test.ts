@@ -77,6 +77,18 @@ describe("checkModelDirectory", () => {
     ]);
   });
 
+  it.each([
+    ["truncated JSON", '{"weight_map": {"a": "model-0000', /^model\.safetensors\.index\.json: not valid JSON \(.+\); re-fetch it/],
+    ["no weight_map", "{}", /^model\.safetensors\.index\.json: has no "weight_map" object; re-fetch it/],
+    ["an empty weight_map", '{"weight_map": {}}', /^model\.safetensors\.index\.json: "weight_map" is empty; re-fetch it/],
+    ["a non-string shard", '{"weight_map": {"a": 1}}', /^model\.safetensors\.index\.json: "weight_map" values must be shard file names/],
+  ])("reports a corrupt safetensors index (%s)", (_case, content, problem) => {
+    writeFiles(dir, { "model.safetensors.index.json": content });
+    const { problems } = checkModelDirectory(dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(problem);
+  });
+
   it("reports a missing code/inference.py, and one at the top level", () => {
     remove("code/inference.py");
     expect(checkModelDirectory(dir).problems).toEqual(["code/inference.py missing"]);

@@ -13,9 +13,13 @@ function archiveMtime(model: PreparedModel): number {
 
 test("a Hub source ships the repo's code/ and does not re-pack it while it is unchanged", async () => {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "prepare-"));
-  const first = await prepareModel(HUB, { cacheDir, codeDir: CODE_DIR });
-  const packedAt = archiveMtime(first);
-  const second = await prepareModel(HUB, { cacheDir, codeDir: CODE_DIR });
-  expect(second.archive).toEqual(first.archive);
-  expect(archiveMtime(second)).toBe(packedAt);
+  try {
+    const first = await prepareModel(HUB, { cacheDir, codeDir: CODE_DIR });
+    const packedAt = archiveMtime(first);
+    const second = await prepareModel(HUB, { cacheDir, codeDir: CODE_DIR });
+    expect(second.archive).toEqual(first.archive);
+    expect(archiveMtime(second)).toBe(packedAt);
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
 });

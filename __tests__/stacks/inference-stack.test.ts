@@ -130,6 +130,7 @@ describe("inference stack with the default configuration", () => {
       ENDPOINT_NAME: expect.stringMatching(/aws_sagemaker_endpoint\..+\.name/),
       MAX_TEXTS: String(DEFAULT_REQUEST_LIMITS.maxTexts),
       MAX_TEXT_CHARS: String(DEFAULT_REQUEST_LIMITS.maxTextChars),
+      MAX_TOTAL_CHARS: String(DEFAULT_REQUEST_LIMITS.maxTotalChars),
       LOG_REQUEST_TEXT: "false",
       POWERTOOLS_SERVICE_NAME: "finbert",
     });
