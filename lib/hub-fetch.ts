@@ -125,7 +125,7 @@ export function withNetworkCause(error: unknown, hubUrl: string): unknown {
   const where = cause?.hostname ?? (cause?.address ? `${cause.address}${cause.port ? `:${cause.port}` : ""}` : new URL(hubUrl).host);
   const why = cause?.message || cause?.code || "no reason given";
   const hint = cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN" ? "; offline? set HF_ENDPOINT for a mirror, or copy the model into the directory" : "";
-  return new Error(`cannot reach ${where}: ${why}${hint}`, { cause: error });
+  return new HubFetchError(`cannot reach ${where}: ${why}${hint}`, { cause: error });
 }
 
 async function fetchAll(options: FetchOptions): Promise<FetchSummary> {
