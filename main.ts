@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { AppConfig, ConfigError, describeModelSource, loadConfig, readCdktfContext } from "./config";
-import { ModelSourceError, PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
+import { AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { describeError } from "./lib/errors";
+import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
+import { PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -57,12 +59,13 @@ async function main(): Promise<void> {
   const app = new App();
   buildStacks(app, prepared);
   app.synth();
+  // Beside the stacks; after synth so that a failed synth writes nothing.
+  writeOpenApi(path.join(app.outdir, OPENAPI_FILE), prepared.config);
 }
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const expected = error instanceof ConfigError || error instanceof ModelSourceError;
-    console.error(expected ? (error as Error).message : error);
+    console.error(describeError(error));
     process.exit(1);
   });
 }

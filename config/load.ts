@@ -2,11 +2,13 @@ import * as fs from "node:fs";
 import { z } from "zod";
 import { FIELDS, FieldName, RawConfig, SERVICE_FIELDS, SERVICE_NAME, ServiceFieldName } from "./fields";
 import { ModelSource, parseModelSource } from "./model-source";
-import { MAX_ENDPOINT_PAYLOAD_BYTES, RequestLimits } from "../contract/text-classification";
+import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
+import type { RequestLimits } from "../contract/request-limits";
 import { contractOf } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { UserError } from "../lib/errors";
 import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
 import { modelArchiveFacts, modelDirectoryFacts } from "../lib/prepare-model";
 
@@ -47,7 +49,7 @@ export interface AppConfig {
   /** The bootstrap stack keeps its own state in `stateBucket` too. */
   readonly bootstrapStateInBucket: boolean;
   /** What the one API, key, usage plan and stage share. */
-  readonly api: Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">;
+  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">>;
   /** At least one; names and routes unique. */
   readonly services: readonly ServiceConfig[];
   readonly manageApiGatewayAccount: boolean;
@@ -55,10 +57,9 @@ export interface AppConfig {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
   }
 }
 
@@ -174,9 +175,9 @@ function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
     problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
-  const worstCase = contractOf(task).worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars });
+  const worstCase = contractOf(task).worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
   if (worstCase > payloadLimit) {
-    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
   }
   return problems;
 }
@@ -191,7 +192,7 @@ function shapeService(c: ServiceRaw, name: string | undefined, task: Task, sourc
       c.endpointMode === "serverless"
         ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }
         : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount },
-    limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars },
+    limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars },
     lambda: {
       memoryMb: c.lambdaMemoryMb,
       timeoutSeconds: c.lambdaTimeoutSeconds,

@@ -5,9 +5,13 @@ import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 
 export interface ApiGatewayCloudWatchRoleProps {
+  /** Base of the role name, `<namePrefix>-apigw-cloudwatch-<region>`. @default - none, required */
   readonly namePrefix: string;
+  /** @default - none, required */
   readonly region: string;
+  /** @default - none, required */
   readonly partition: string;
+  /** Account of the log groups it writes to; the role trusts API Gateway of this account only. @default - none, required */
   readonly accountId: string;
 }
 

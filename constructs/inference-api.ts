@@ -16,11 +16,15 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { API_DEFAULTS } from "./api-defaults";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 import { NAME_LIMITS, boundedName } from "./names";
 
 /** What the API needs of a Lambda function it proxies to. */
 export interface RouteHandler {
+  /** @default - none, required */
   readonly functionName: string;
+  /** @default - none, required */
   readonly invokeArn: string;
 }
 
@@ -39,18 +43,33 @@ export interface InferenceApiProps {
   readonly name: string;
   /** At least one; each path once. @default - none, required */
   readonly routes: readonly InferenceRoute[];
-  /** @default - none, required */
-  readonly stageName: string;
-  /** `api-key`: usage-plan key in `x-api-key`; `iam`: SigV4-signed requests. @default - none, required */
-  readonly authMode: "api-key" | "iam";
-  /** Stage and usage-plan throttling. @default - none, required */
-  readonly throttle: { readonly burstLimit: number; readonly rateLimit: number };
-  /** Requests per day per API key; 0 for none. @default - none, required */
-  readonly quotaPerDay: number;
-  /** Execution logs at INFO; they need the account's API Gateway CloudWatch role (bootstrap stack). @default - none, required */
-  readonly executionLogging: boolean;
-  /** Retention of the access and execution log groups. @default - none, required */
-  readonly logRetentionDays: number;
+  /** @default `v1` (API_DEFAULTS.stageName) */
+  readonly stageName?: string;
+  /** `api-key`: usage-plan key in `x-api-key`; `iam`: SigV4-signed requests. @default `api-key` (API_DEFAULTS.authMode) */
+  readonly authMode?: "api-key" | "iam";
+  /** Stage and usage-plan throttling. @default burst 20, rate 10 per second (API_DEFAULTS.throttle) */
+  readonly throttle?: { readonly burstLimit: number; readonly rateLimit: number };
+  /** Requests per day per API key; 0 for none. @default 10,000 (API_DEFAULTS.quotaPerDay) */
+  readonly quotaPerDay?: number;
+  /** Execution logs at INFO; they need the account's API Gateway CloudWatch role (bootstrap stack). @default true (API_DEFAULTS.executionLogging) */
+  readonly executionLogging?: boolean;
+  /** Retention of the access and execution log groups. @default 30 days (DEFAULT_LOG_RETENTION_DAYS) */
+  readonly logRetentionDays?: number;
+}
+
+/** The props with every default filled in. */
+type ApiSettings = InferenceApiProps & Required<Omit<InferenceApiProps, "name" | "routes">>;
+
+function withDefaults(props: InferenceApiProps): ApiSettings {
+  return {
+    ...props,
+    stageName: props.stageName ?? API_DEFAULTS.stageName,
+    authMode: props.authMode ?? API_DEFAULTS.authMode,
+    throttle: props.throttle ?? API_DEFAULTS.throttle,
+    quotaPerDay: props.quotaPerDay ?? API_DEFAULTS.quotaPerDay,
+    executionLogging: props.executionLogging ?? API_DEFAULTS.executionLogging,
+    logRetentionDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+  };
 }
 
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -91,8 +110,9 @@ export class InferenceApi extends Construct {
   readonly apiKey?: ApiGatewayApiKey;
   private readonly resources = new Map<string, ApiGatewayResource>();
 
-  constructor(scope: Construct, id: string, props: InferenceApiProps) {
+  constructor(scope: Construct, id: string, given: InferenceApiProps) {
     super(scope, id);
+    const props = withDefaults(given);
     const paths = props.routes.map((r) => r.path);
     if (paths.length === 0) throw new Error(`${this.node.path}: give at least one route`);
     const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
@@ -169,7 +189,7 @@ export class InferenceApi extends Construct {
     return `${this.stage.invokeUrl}/${path}`;
   }
 
-  private addRoute(route: InferenceRoute, i: number, props: InferenceApiProps, validator: ApiGatewayRequestValidator) {
+  private addRoute(route: InferenceRoute, i: number, props: ApiSettings, validator: ApiGatewayRequestValidator) {
     const restApiId = this.api.id;
     // The first route keeps the ids and names of the one-route API this construct grew from.
     const suffix = i === 0 ? "" : `-${i}`;
@@ -228,7 +248,7 @@ export class InferenceApi extends Construct {
     return parent as ApiGatewayResource;
   }
 
-  private addUsagePlan(props: InferenceApiProps): ApiGatewayApiKey {
+  private addUsagePlan(props: ApiSettings): ApiGatewayApiKey {
     const key = new ApiGatewayApiKey(this, "api-key", { name: `${props.name}-key`, enabled: true });
     const plan = new ApiGatewayUsagePlan(this, "usage-plan", {
       name: `${props.name}-plan`,
@@ -246,7 +266,7 @@ function responseTemplate(message: string): string {
 }
 
 /** Hash of everything the stage serves that is set at synth, in the API's own words. */
-function servedHash(props: InferenceApiProps, modelNames: readonly string[]): string {
+function servedHash(props: ApiSettings, modelNames: readonly string[]): string {
   const served = {
     authMode: props.authMode,
     routes: props.routes.map((r, i) => ({ path: r.path, model: modelNames[i], schema: JSON.stringify(r.requestSchema), integration: "AWS_PROXY POST" })),

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
+import { type ITerraformDependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -10,6 +11,8 @@ import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import type { ModelArtifactRef } from "./model-artifact";
 import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
+import { ENDPOINT_DEFAULTS } from "./endpoint-defaults";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 
 export type EndpointCapacity =
   | { readonly mode: "real-time"; readonly instanceType: string; readonly instanceCount: number }
@@ -25,6 +28,13 @@ export interface InferenceImage {
 /** A role that can be granted permissions (its name or id, which are the same for IAM roles). */
 export interface GrantableRole {
   readonly name: string;
+}
+
+/** What runs under a role and must not start before its grants exist (e.g. a function that would answer 5xx). */
+export interface Grantee {
+  readonly role: GrantableRole;
+  /** Makes what runs under the role wait for `grant`. */
+  waitFor(grant: ITerraformDependable): void;
 }
 
 export interface InferenceEndpointProps {
@@ -45,14 +55,14 @@ export interface InferenceEndpointProps {
   readonly artifact: ModelArtifactRef;
   /** When set, the container downloads this Hub model at start-up (network isolation off). @default - none: the model is in the archive */
   readonly hubModel?: { readonly modelId: string; readonly revision: string };
-  /** Hugging Face pipeline task (`HF_TASK`). @default - none, required */
-  readonly task: string;
-  /** `SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level). @default - none, required */
-  readonly containerLogLevel: number;
-  /** @default - none, required */
-  readonly capacity: EndpointCapacity;
-  /** Retention of the endpoint's log group. @default - none, required */
-  readonly logRetentionDays: number;
+  /** Hugging Face pipeline task (`HF_TASK`). @default `text-classification` (ENDPOINT_DEFAULTS.task) */
+  readonly task?: string;
+  /** `SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level). @default 20, INFO (ENDPOINT_DEFAULTS.containerLogLevel) */
+  readonly containerLogLevel?: number;
+  /** @default one real-time ml.m5.large instance (ENDPOINT_DEFAULTS.realTime) */
+  readonly capacity?: EndpointCapacity;
+  /** Retention of the endpoint's log group. @default 30 days (DEFAULT_LOG_RETENTION_DAYS) */
+  readonly logRetentionDays?: number;
 }
 
 /**
@@ -76,7 +86,7 @@ export class InferenceEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
     const { target } = props;
-    const { capacity } = props;
+    const capacity: EndpointCapacity = props.capacity ?? { mode: "real-time", ...ENDPOINT_DEFAULTS.realTime };
     this.endpointName = props.endpointName ?? boundedName(props.name, "-endpoint", NAME_LIMITS.sagemaker);
     // SageMaker lower-cases the name in endpoint ARNs.
     this.endpointArn = `arn:${target.partition}:sagemaker:${target.region}:${target.accountId}:endpoint/${this.endpointName.toLowerCase()}`;
@@ -85,7 +95,7 @@ export class InferenceEndpoint extends Construct {
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/sagemaker/Endpoints/${this.endpointName}`,
-      retentionInDays: props.logRetentionDays,
+      retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     });
 
     const roleName = boundedName(props.name, `-sagemaker-${target.region}`, NAME_LIMITS.iamRole);
@@ -104,8 +114,8 @@ export class InferenceEndpoint extends Construct {
       SAGEMAKER_PROGRAM: "inference.py",
       SAGEMAKER_SUBMIT_DIRECTORY: "/opt/ml/model/code",
       SAGEMAKER_REGION: target.region,
-      SAGEMAKER_CONTAINER_LOG_LEVEL: String(props.containerLogLevel),
-      HF_TASK: props.task,
+      SAGEMAKER_CONTAINER_LOG_LEVEL: String(props.containerLogLevel ?? ENDPOINT_DEFAULTS.containerLogLevel),
+      HF_TASK: props.task ?? ENDPOINT_DEFAULTS.task,
       ...(props.hubModel ? { HF_MODEL_ID: props.hubModel.modelId, HF_MODEL_REVISION: props.hubModel.revision } : {}),
     };
     const primaryContainer = { image: props.image.uri, mode: "SingleModel", modelDataUrl: props.artifact.modelDataUrl, environment };
@@ -137,15 +147,21 @@ export class InferenceEndpoint extends Construct {
     });
   }
 
-  /** Lets `role` call InvokeEndpoint on this endpoint and nothing else. */
-  grantInvoke(role: GrantableRole): IamRolePolicy {
+  /**
+   * Lets a role call InvokeEndpoint on this endpoint and nothing else. Given a grantee, what runs
+   * under the role waits for the grant, so a first deploy does not serve before it may invoke.
+   */
+  grantInvoke(to: GrantableRole | Grantee): IamRolePolicy {
     const n = this.grants++;
+    const grantee = "waitFor" in to ? to : undefined;
     const statement: DataAwsIamPolicyDocumentStatement = { sid: "InvokeEndpoint", effect: "Allow", actions: ["sagemaker:InvokeEndpoint"], resources: [this.endpointArn] };
-    return new IamRolePolicy(this, `invoke-grant-${n}`, {
-      role: role.name,
+    const grant = new IamRolePolicy(this, `invoke-grant-${n}`, {
+      role: grantee ? grantee.role.name : (to as GrantableRole).name,
       name: `invoke-${this.endpointName}`,
       policy: policyDocument(this, `invoke-grant-${n}-permissions`, [statement]).json,
     });
+    grantee?.waitFor(grant);
+    return grant;
   }
 
   private variant(capacity: EndpointCapacity): SagemakerEndpointConfigurationProductionVariants {

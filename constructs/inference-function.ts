@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, type ITerraformDependable, TerraformAsset, dependable } from "cdktf";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -8,6 +8,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
 import { FUNCTION_DEFAULTS } from "./function-defaults";
+import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
 
@@ -22,20 +23,20 @@ export interface InferenceFunctionProps {
   readonly target: AwsTarget;
   /** The function's environment variables. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default 256 */
+  /** @default 256 (FUNCTION_DEFAULTS.memoryMb) */
   readonly memoryMb?: number;
-  /** Must stay below API Gateway's 29 s integration timeout. @default 28 */
+  /** Must stay below API Gateway's 29 s integration timeout. @default 28 (FUNCTION_DEFAULTS.timeoutSeconds) */
   readonly timeoutSeconds?: number;
   /** @default - unreserved (accounts with the default quota of 10 reject any value) */
   readonly reservedConcurrency?: number;
-  /** Retention of the function's log group. @default - none, required */
-  readonly logRetentionDays: number;
+  /** Retention of the function's log group. @default 30 days (DEFAULT_LOG_RETENTION_DAYS) */
+  readonly logRetentionDays?: number;
 }
 
 /**
  * A Node.js 22 arm64 Lambda bundled from TypeScript by esbuild and zipped by the archive
  * provider, with its own log group and a role that may only write to that group and send traces;
- * other grants come from what it calls (`InferenceEndpoint.grantInvoke(fn.role)`). Skipped on
+ * other grants come from what it calls (`InferenceEndpoint.grantInvoke(fn)`, which the function then waits for). Skipped on
  * purpose: a DLQ (invoked synchronously, nothing to dead-letter), a VPC (it reaches only public
  * AWS APIs), code signing, and a CMK for an environment that holds no secrets.
  */
@@ -62,7 +63,7 @@ export class InferenceFunction extends Construct {
       outputFileMode: "0644",
     });
 
-    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${props.functionName}`, retentionInDays: props.logRetentionDays });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${props.functionName}`, retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS });
     this.role = new IamRole(this, "role", {
       name: boundedName(props.functionName, `-${props.target.region}`, NAME_LIMITS.iamRole),
       description: `Execution role of ${props.functionName}`,
@@ -94,5 +95,10 @@ export class InferenceFunction extends Construct {
     });
     this.functionName = this.function.functionName;
     this.invokeArn = this.function.invokeArn;
+  }
+
+  /** The function is created only once `grant` exists: it must not answer before it may call what it calls. */
+  waitFor(grant: ITerraformDependable): void {
+    this.function.dependsOn = [...(this.function.dependsOn ?? []), dependable(grant)];
   }
 }

@@ -8,13 +8,13 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { policyDocument } from "./policy";
 
 export interface SecureBucketProps {
-  /** Exact bucket name. Give this or `bucketPrefix`. */
+  /** Exact bucket name. Give this or `bucketPrefix`. @default - none: `bucketPrefix` names it */
   readonly bucket?: string;
-  /** Prefix for a generated, unique name (at most 37 characters). */
+  /** Prefix for a generated, unique name (at most 37 characters). @default - none: `bucket` names it */
   readonly bucketPrefix?: string;
-  /** Delete every object (and version) on destroy, so nothing billable is left. Default false. */
+  /** Delete every object (and version) on destroy, so nothing billable is left. @default false */
   readonly emptyOnDestroy?: boolean;
-  /** Refuse to destroy the bucket from Terraform (state buckets). Default false. */
+  /** Refuse to destroy the bucket from Terraform (state buckets). @default false */
   readonly preventDestroy?: boolean;
 }
 

@@ -5,12 +5,14 @@
 import * as z from "zod/mini";
 import type { Task } from "../lib/tasks";
 import { predictionsFrom, endpointRequest } from "../lambda/sentiment";
-import { type RequestLimits, requestBodyJsonSchema, sentimentRequestSchema, worstCaseEndpointPayloadBytes } from "./text-classification";
+import { type RequestLimits, worstCaseEndpointPayloadBytes } from "./request-limits";
+import { requestBodyJsonSchema, sentimentRequestSchema } from "./text-classification";
 import { embeddingEndpointRequest, embeddingInputs, embeddingRequestJsonSchema, embeddingRequestSchema, embeddingResponseFrom } from "./feature-extraction";
 import {
   type QuestionAnsweringLimits,
   type QuestionAnsweringRequest,
   DEFAULT_QUESTION_ANSWERING_LIMITS,
+  questionAnsweringInputs,
   questionAnsweringEndpointRequest,
   questionAnsweringRequestJsonSchema,
   questionAnsweringRequestSchema,
@@ -33,18 +35,22 @@ export interface ResponseContext {
   readonly modelId: string;
 }
 
-/** A task's public contract, for limits given as items per request and characters per text. */
-const EXAMPLE_TEXT = "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.";
+/** The texts a request's character budget (`maxTotalChars`) counts, and the field the 413 names. */
+export interface ChargedTexts {
+  readonly field: string;
+  readonly texts: readonly string[];
+}
 
+/** A task's public contract, for limits given as items per request and characters per text. */
 export interface TaskContract {
-  /** A documented request: the deploy's curl output, the local banner and `npm run invoke`'s default. */
-  readonly example: Readonly<Record<string, unknown>>;
   /** The request body's schema; a parsed body is what `endpointBody` and `response` take. */
   requestSchema(limits: RequestLimits): z.ZodMiniType;
   /** The same schema as JSON Schema draft-04, for the API Gateway request model. */
   requestJsonSchema(limits: RequestLimits): Record<string, unknown>;
   /** Upper bound of the endpoint request body for requests within `limits`. */
   worstCasePayloadBytes(limits: RequestLimits): number;
+  /** What of a parsed request counts against `maxTotalChars`. */
+  charged(request: unknown): ChargedTexts;
   /** The inference toolkit's request body for a parsed request. */
   endpointBody(request: unknown): unknown;
   /** The public response for the endpoint's JSON answer; throws BadModelResponseError when it does not fit. */
@@ -61,10 +67,13 @@ type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 const textsOf = (request: SentimentRequest): string[] => (request.text === undefined ? (request.texts ?? []) : [request.text]);
 
 const textClassification: TaskContract = {
-  example: { text: EXAMPLE_TEXT },
   requestSchema: (limits) => sentimentRequestSchema(limits),
   requestJsonSchema: requestBodyJsonSchema,
   worstCasePayloadBytes: worstCaseEndpointPayloadBytes,
+  charged: (request) => {
+    const r = request as SentimentRequest;
+    return { field: r.text === undefined ? "texts" : "text", texts: textsOf(r) };
+  },
   endpointBody: (request) => endpointRequest(textsOf(request as SentimentRequest)),
   response: (output, request) => {
     const r = request as SentimentRequest;
@@ -76,11 +85,14 @@ type EmbeddingRequest = z.infer<ReturnType<typeof embeddingRequestSchema>>;
 const embeddingLimits = (limits: RequestLimits) => ({ maxInputs: limits.maxTexts, maxInputChars: limits.maxTextChars });
 
 const featureExtraction: TaskContract = {
-  example: { input: EXAMPLE_TEXT },
   requestSchema: (limits) => embeddingRequestSchema(embeddingLimits(limits)),
   requestJsonSchema: (limits) => embeddingRequestJsonSchema(embeddingLimits(limits)),
   // {"inputs": [...], "parameters": {"normalize": false}}: the texts plus a small fixed envelope.
   worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  charged: (request) => {
+    const r = request as EmbeddingRequest;
+    return { field: r.input !== undefined ? "input" : r.text !== undefined ? "text" : "texts", texts: embeddingInputs(r) };
+  },
   endpointBody: (request) => embeddingEndpointRequest(request as EmbeddingRequest),
   response: (output, request, context) => embeddingResponseFrom(output, embeddingInputs(request as EmbeddingRequest).length, context.modelId),
 };
@@ -95,12 +107,16 @@ const questionAnsweringLimits = (limits: RequestLimits): QuestionAnsweringLimits
 });
 
 const questionAnswering: TaskContract = {
-  example: { question: "What rose?", context: EXAMPLE_TEXT },
   requestSchema: (limits) => questionAnsweringRequestSchema(questionAnsweringLimits(limits)),
   requestJsonSchema: (limits) => questionAnsweringRequestJsonSchema(questionAnsweringLimits(limits)),
   worstCasePayloadBytes: (limits) => {
     const l = questionAnsweringLimits(limits);
-    return ENVELOPE_BYTES + l.maxItems * ((l.maxQuestionChars + l.maxContextChars) * JSON_BYTES_PER_CHAR + PER_ITEM_BYTES);
+    const chars = Math.min(limits.maxTotalChars, l.maxItems * (l.maxQuestionChars + l.maxContextChars));
+    return ENVELOPE_BYTES + l.maxItems * PER_ITEM_BYTES + chars * JSON_BYTES_PER_CHAR;
+  },
+  charged: (request) => {
+    const r = request as QuestionAnsweringRequest;
+    return { field: r.items === undefined ? "question and context" : "items", texts: questionAnsweringInputs(r).flatMap((item) => [item.question, item.context]) };
   },
   endpointBody: (request) => questionAnsweringEndpointRequest(request as QuestionAnsweringRequest),
   response: (output, request) => questionAnsweringResponseFrom(output, request as QuestionAnsweringRequest),
@@ -109,19 +125,26 @@ const questionAnswering: TaskContract = {
 const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({ maxPairs: limits.maxTexts, maxTextChars: limits.maxTextChars });
 
 const sentencePairClassification: TaskContract = {
-  example: { text: "The company posted record profit.", text_pair: "Profits reached an all-time high." },
   requestSchema: (limits) => sentencePairRequestSchema(sentencePairLimits(limits)),
   requestJsonSchema: (limits) => sentencePairRequestJsonSchema(sentencePairLimits(limits)),
-  worstCasePayloadBytes: (limits) => ENVELOPE_BYTES + limits.maxTexts * (2 * limits.maxTextChars * JSON_BYTES_PER_CHAR + PER_ITEM_BYTES),
+  worstCasePayloadBytes: (limits) =>
+    ENVELOPE_BYTES + limits.maxTexts * PER_ITEM_BYTES + Math.min(limits.maxTotalChars, 2 * limits.maxTexts * limits.maxTextChars) * JSON_BYTES_PER_CHAR,
+  charged: (request) => {
+    const r = request as SentencePairRequest;
+    return { field: r.pairs === undefined ? "text and text_pair" : "pairs", texts: sentencePairInputs(r).flatMap((pair) => [pair.text, pair.text_pair]) };
+  },
   endpointBody: (request) => sentencePairEndpointRequest(request as SentencePairRequest),
   response: (output, request) => sentencePairResponseFrom(output, sentencePairInputs(request as SentencePairRequest).length),
 };
 
 const text2textGeneration: TaskContract = {
-  example: { text: "Summarize: Operating profit rose to EUR 13.1 mn from EUR 8.7 mn, driven by sales." },
   requestSchema: (limits) => generationRequestSchema(limits),
   requestJsonSchema: (limits) => generationRequestJsonSchema(limits),
   worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  charged: (request) => {
+    const r = request as GenerationRequest;
+    return { field: r.text === undefined ? "texts" : "text", texts: generationInputs(r) };
+  },
   endpointBody: (request) => generationEndpointRequest(request as GenerationRequest),
   response: (output, request) => generationResponseFrom(output, generationInputs(request as GenerationRequest).length),
 };

@@ -1,50 +1,33 @@
-// The public request contract of POST /sentiment. Imports nothing but zod: the stack and the
+// The public request contract of POST /sentiment. Imports nothing but zod and contract/: the stack and the
 // local gateway load it at synth/start time to build the API Gateway request model.
 // zod/mini rather than classic zod: it tree-shakes, which keeps the Lambda bundle small.
 import * as z from "zod/mini";
+import { toDraft04JsonSchema } from "./json-schema";
+import type { RequestLimits } from "./request-limits";
 
-export interface RequestLimits {
-  /** Most texts in one `texts` batch. */
-  maxTexts: number;
-  /** Most characters (UTF-16 code units, as JavaScript's `length`) in one text. */
-  maxTextChars: number;
-}
+// In unicode mode a surrogate pair is one code point, so this matches only unpaired halves.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
-/**
- * - `maxTexts: 32`: one batch the model scores in a few seconds on CPU.
- * - `maxTextChars: 10_000`: about four times what BERT's 512-token window holds (~2,000-2,500
- *   characters of English); the inference code truncates, so clients need not pre-trim an
- *   article, while the worst-case request (see `worstCaseEndpointPayloadBytes`) stays under 2 MB.
- */
-export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
-  maxTexts: 32,
-  maxTextChars: 10_000,
-});
+type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
 
-/** SageMaker real-time InvokeEndpoint payload limit (6 MB). */
-export const MAX_ENDPOINT_PAYLOAD_BYTES = 6_000_000;
-
-// JSON escapes a control character or a lone surrogate as `\uXXXX`: 6 bytes per code unit.
-const MAX_JSON_BYTES_PER_CHAR = 6;
-const ENDPOINT_ENVELOPE_BYTES = '{"inputs":[]}'.length;
-
-/** Upper bound of the `{"inputs": [...]}` body the handler sends for requests within `limits`. */
-export function worstCaseEndpointPayloadBytes(limits: RequestLimits): number {
-  const quotesAndComma = 3;
-  return ENDPOINT_ENVELOPE_BYTES + limits.maxTexts * (limits.maxTextChars * MAX_JSON_BYTES_PER_CHAR + quotesAndComma);
-}
-
-function textSchema(limits: RequestLimits) {
+function textSchema(limits: SchemaLimits) {
   return z.string({ error: "must be a string" }).check(
     z.minLength(1, { error: "must not be empty" }),
     z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+    // JSON's "\ud800" escape yields text no UTF-8 encoder (the model's tokenizer) accepts.
+    z.refine((text) => !LONE_SURROGATE.test(text), { error: "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)" }),
   );
+}
+
+/** Characters in all texts of a request, as `maxTotalChars` counts them. */
+export function totalChars(texts: readonly string[]): number {
+  return texts.reduce((sum, text) => sum + text.length, 0);
 }
 
 const ALLOWED_FIELDS = '"text", "texts", "all_scores"';
 
 /** Zod schema of the request body; `requestBodyJsonSchema` is derived from it. */
-export function sentimentRequestSchema(limits: RequestLimits) {
+export function sentimentRequestSchema(limits: SchemaLimits) {
   const texts = z.array(textSchema(limits), { error: "must be an array of strings" }).check(
     z.minLength(1, { error: "must contain at least one text" }),
     z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
@@ -75,6 +58,31 @@ export function sentimentRequestSchema(limits: RequestLimits) {
 export type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 
 /** The request body as a JSON Schema draft-04 document (what API Gateway REST models accept). */
-export function requestBodyJsonSchema(limits: RequestLimits): Record<string, unknown> {
-  return z.toJSONSchema(sentimentRequestSchema(limits), { target: "draft-04", io: "input" });
+export function requestBodyJsonSchema(limits: SchemaLimits): Record<string, unknown> {
+  return toDraft04JsonSchema(sentimentRequestSchema(limits));
 }
+
+const labelScoreSchema = z.object({
+  label: z.string().check(z.minLength(1)),
+  score: z.number().check(z.gte(0), z.lte(1)),
+});
+
+/** Zod schema of a 200 answer: one prediction per text, in request order. */
+export const sentimentResponseSchema = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      label: labelScoreSchema.shape.label,
+      score: labelScoreSchema.shape.score,
+      /** Every label, highest first; only when the request asked for `all_scores`. */
+      scores: z.optional(z.array(labelScoreSchema)),
+    }),
+  ),
+});
+
+export type SentimentResponse = z.infer<typeof sentimentResponseSchema>;
+
+/** Every error answer, the handler's and API Gateway's own (its gateway responses use the same body). */
+export const errorResponseSchema = z.strictObject({
+  message: z.string(),
+  requestId: z.string(),
+});

@@ -1,19 +1,19 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import type { HandlerConfig } from "./environment";
 import { BadModelResponseError } from "./errors";
+import { SentRequestSafeRetryStrategy } from "./retry";
 
 const CONNECTION_TIMEOUT_MS = 3_000;
 
-/** Region and credentials come from the Lambda environment; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME` redirects it. */
-export function createClient(config: Pick<HandlerConfig, "invokeTimeoutMs" | "invokeMaxAttempts">): SageMakerRuntimeClient {
+/**
+ * Region and credentials come from the Lambda environment; `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`
+ * redirects it. No request timeout: the caller's abort signal (the Lambda deadline) bounds the
+ * one attempt a sent request gets.
+ */
+export function createClient(config: Pick<HandlerConfig, "invokeMaxAttempts">): SageMakerRuntimeClient {
   return new SageMakerRuntimeClient({
-    maxAttempts: config.invokeMaxAttempts,
-    // Options for the SDK's own NodeHttpHandler. Without throwOnRequestTimeout it only warns.
-    requestHandler: {
-      connectionTimeout: CONNECTION_TIMEOUT_MS,
-      requestTimeout: config.invokeTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
+    retryStrategy: new SentRequestSafeRetryStrategy(config.invokeMaxAttempts),
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
   });
 }
 
@@ -31,7 +31,7 @@ export async function invokeEndpoint(client: SageMakerRuntimeClient, endpointNam
   const answer = output.Body?.transformToString("utf8") ?? "";
   try {
     return JSON.parse(answer);
-  } catch {
-    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${answer.length} chars)`);
+  } catch (cause) {
+    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${answer.length} chars)`, { cause });
   }
 }

@@ -1,10 +1,7 @@
-import {
-  DEFAULT_REQUEST_LIMITS,
-  MAX_ENDPOINT_PAYLOAD_BYTES,
-  type RequestLimits,
-} from "../contract/text-classification";
-import { TASKS, type Task } from "../lib/tasks";
+import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "../contract/request-limits";
 import { TASK_CONTRACTS } from "../contract/tasks";
+import { TASKS, type Task } from "../lib/tasks";
 
 export interface HandlerConfig {
   endpointName: string;
@@ -13,18 +10,16 @@ export interface HandlerConfig {
   /** The model's id as the response names it (embeddings). */
   modelId: string;
   limits: RequestLimits;
-  /** Per-attempt limit on one InvokeEndpoint HTTP request. */
-  invokeTimeoutMs: number;
-  /** Attempts in all (1 = no retry) for retryable SDK errors. */
+  /**
+   * Attempts in all (1 = no retry). Only throttling and connection failures before the request
+   * was sent are retried: a sent request may be running on the model, and a second copy doubles
+   * its work and can never finish inside API Gateway's 29 s.
+   */
   invokeMaxAttempts: number;
   logRequestText: boolean;
 }
 
-export const DEFAULT_INVOKE_TIMEOUT_MS = 12_000;
-export const DEFAULT_INVOKE_MAX_ATTEMPTS = 2;
-// API Gateway gives up at 29 s; keep the SDK's own worst case (attempts x timeout, plus
-// sub-second retry backoff) clear of it. The handler also aborts at the Lambda deadline.
-export const MAX_INVOKE_BUDGET_MS = 26_000;
+export const DEFAULT_INVOKE_MAX_ATTEMPTS = 3;
 
 const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -50,6 +45,7 @@ export function toEnvironment(settings: HandlerSettings): Record<string, string>
     ...(settings.task === "feature-extraction" ? { MODEL_ID: settings.modelId } : {}),
     MAX_TEXTS: String(settings.limits.maxTexts),
     MAX_TEXT_CHARS: String(settings.limits.maxTextChars),
+    MAX_TOTAL_CHARS: String(settings.limits.maxTotalChars),
     LOG_REQUEST_TEXT: String(settings.logRequestText),
     POWERTOOLS_SERVICE_NAME: settings.serviceName,
   };
@@ -83,17 +79,14 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     limits: {
       maxTexts: positiveInt("MAX_TEXTS", DEFAULT_REQUEST_LIMITS.maxTexts),
       maxTextChars: positiveInt("MAX_TEXT_CHARS", DEFAULT_REQUEST_LIMITS.maxTextChars),
+      maxTotalChars: positiveInt("MAX_TOTAL_CHARS", DEFAULT_REQUEST_LIMITS.maxTotalChars),
     },
-    invokeTimeoutMs: positiveInt("INVOKE_TIMEOUT_MS", DEFAULT_INVOKE_TIMEOUT_MS),
     invokeMaxAttempts: positiveInt("INVOKE_MAX_ATTEMPTS", DEFAULT_INVOKE_MAX_ATTEMPTS),
     logRequestText: env.LOG_REQUEST_TEXT === "true",
   };
   // An unknown TASK is already reported; its payload cannot be sized.
   if (problems.length === 0 && TASK_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
-    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`);
-  }
-  if (config.invokeTimeoutMs * config.invokeMaxAttempts > MAX_INVOKE_BUDGET_MS) {
-    problems.push(`INVOKE_TIMEOUT_MS x INVOKE_MAX_ATTEMPTS must be at most ${MAX_INVOKE_BUDGET_MS} ms (API Gateway stops at 29 s)`);
+    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`);
   }
   if (problems.length > 0) {
     throw new Error(`Invalid handler configuration: ${problems.join("; ")}`);

@@ -1,7 +1,7 @@
-/** An error whose message is written for the client (validation, content type). */
+/** An error whose message is written for the client (validation, size, content type). */
 export class ClientError extends Error {
   constructor(
-    readonly statusCode: 400 | 415,
+    readonly statusCode: 400 | 413 | 415,
     message: string,
   ) {
     super(message);
@@ -11,8 +11,8 @@ export class ClientError extends Error {
 
 /** The endpoint answered, but not in a shape this handler understands. */
 export class BadModelResponseError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "BadModelResponseError";
   }
 }

@@ -17,11 +17,12 @@ const contract = contractOf(config.task);
 const schema = contract.requestSchema(config.limits);
 
 async function infer(event: APIGatewayProxyEvent, context: Context) {
-  const request = parseRequest(event, schema);
+  const request = parseRequest(event, schema, config.limits, contract.charged);
   const body = contract.endpointBody(request);
   if (config.logRequestText) {
     logger.info("request text", { request });
   }
+  // The one attempt gets all the time left: no per-attempt timeout could be shorter and still useful.
   const abortSignal = AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS));
   const invokedAt = performance.now();
   const output = await invokeEndpoint(client, config.endpointName, body, abortSignal);

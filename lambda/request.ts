@@ -1,6 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
 import type * as zm from "zod/mini";
+import type { RequestLimits } from "../contract/request-limits";
+import type { ChargedTexts } from "../contract/tasks";
+import { totalChars } from "../contract/text-classification";
 import { ClientError } from "./errors";
 
 export type RequestSchema = zm.ZodMiniType;
@@ -25,8 +28,16 @@ function describe(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join("; ");
 }
 
-/** Validates the API Gateway event at the edge; throws `ClientError` (400/415) naming the field. */
-export function parseRequest<S extends RequestSchema>(event: APIGatewayProxyEvent, schema: S): zm.infer<S> {
+/**
+ * Validates the API Gateway event at the edge; throws `ClientError` naming the field (400/415)
+ * or the limit (413).
+ */
+export function parseRequest<S extends RequestSchema>(
+  event: APIGatewayProxyEvent,
+  schema: S,
+  limits: Pick<RequestLimits, "maxTotalChars">,
+  charged: (request: zm.infer<S>) => ChargedTexts,
+): zm.infer<S> {
   if (event.body === null || event.body === "") {
     throw new ClientError(400, "body: is required (a JSON object)");
   }
@@ -44,6 +55,11 @@ export function parseRequest<S extends RequestSchema>(event: APIGatewayProxyEven
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new ClientError(400, describe(parsed.error.issues));
+  }
+  const { field, texts } = charged(parsed.data);
+  const total = totalChars(texts);
+  if (total > limits.maxTotalChars) {
+    throw new ClientError(413, `${field}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`);
   }
   return parsed.data;
 }

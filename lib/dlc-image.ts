@@ -1,4 +1,5 @@
 import dlcData from "./hf-dlc-images.json";
+import { UserError } from "./errors";
 
 export type Processor = "cpu" | "gpu";
 
@@ -15,10 +16,9 @@ export interface DlcImage {
 }
 
 /** A request no published image satisfies; `field` names the configuration field at fault. */
-export class DlcImageError extends Error {
+export class DlcImageError extends UserError {
   constructor(readonly field: "region" | "transformersVersion", message: string) {
     super(message);
-    this.name = "DlcImageError";
   }
 }
 

@@ -4,9 +4,13 @@ import * as path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { downloadFile, listFiles, type ListFileEntry } from "@huggingface/hub";
+import { downloadFile, HubApiError, listFiles, type ListFileEntry } from "@huggingface/hub";
+import { UserError } from "./errors";
 
 export const DEFAULT_HUB_URL = "https://huggingface.co";
+
+/** The Hub refused, or sent something other than what its listing promised. */
+export class HubFetchError extends UserError {}
 
 export interface FetchOptions {
   repo: string;
@@ -65,7 +69,7 @@ export function selectFiles(entries: ListFileEntry[]): { wanted: RemoteFile[]; i
       continue;
     }
     if (path.posix.isAbsolute(entry.path) || entry.path.split("/").includes("..")) {
-      throw new Error(`refusing unsafe path from the Hub listing: ${entry.path}`);
+      throw new HubFetchError(`refusing unsafe path from the Hub listing: ${entry.path}`);
     }
     wanted.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, digest: digestOf(entry) });
   }
@@ -102,11 +106,39 @@ async function isComplete(file: RemoteFile, dest: string): Promise<boolean> {
  * hash are not downloaded again.
  */
 export async function fetchModel(options: FetchOptions): Promise<FetchSummary> {
+  try {
+    return await fetchAll(options);
+  } catch (error) {
+    throw withNetworkCause(error, options.hubUrl ?? DEFAULT_HUB_URL);
+  }
+}
+
+type NetworkCause = Partial<NodeJS.ErrnoException> & { hostname?: string; address?: string; port?: number };
+
+/**
+ * Node's fetch rejects with a bare "fetch failed" and the real reason in `cause` (DNS, refused,
+ * TLS ...): name the host and that reason. Read by shape: the error may come from another realm.
+ */
+export function withNetworkCause(error: unknown, hubUrl: string): unknown {
+  if (!(typeof error === "object" && error !== null && (error as Error).message === "fetch failed")) return error;
+  const cause = (error as Error & { cause?: NetworkCause }).cause;
+  const where = cause?.hostname ?? (cause?.address ? `${cause.address}${cause.port ? `:${cause.port}` : ""}` : new URL(hubUrl).host);
+  const why = cause?.message || cause?.code || "no reason given";
+  const hint = cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN" ? "; offline? set HF_ENDPOINT for a mirror, or copy the model into the directory" : "";
+  return new HubFetchError(`cannot reach ${where}: ${why}${hint}`, { cause: error });
+}
+
+async function fetchAll(options: FetchOptions): Promise<FetchSummary> {
   const hub = { repo: options.repo, revision: options.revision ?? "main", hubUrl: options.hubUrl ?? DEFAULT_HUB_URL, accessToken: options.accessToken };
   const entries: ListFileEntry[] = [];
-  for await (const entry of listFiles({ ...hub, recursive: true })) entries.push(entry);
+  try {
+    for await (const entry of listFiles({ ...hub, recursive: true })) entries.push(entry);
+  } catch (error) {
+    if (!(error instanceof HubApiError)) throw error;
+    throw new HubFetchError(`${options.repo}@${hub.revision}: the Hub refused the listing (HTTP ${error.statusCode}): ${error.message}`, { cause: error });
+  }
   const { wanted, ignored } = selectFiles(entries);
-  if (wanted.length === 0) throw new Error(`${options.repo}@${hub.revision}: no files to download`);
+  if (wanted.length === 0) throw new HubFetchError(`${options.repo}@${hub.revision}: no files to download`);
 
   options.onStart?.(wanted.reduce((sum, file) => sum + file.size, 0), wanted);
   const summary: FetchSummary = { downloaded: [], upToDate: [], ignored };
@@ -145,9 +177,9 @@ async function downloadOne(file: RemoteFile, dest: string, hub: HubTarget, onByt
 
   if (offset < file.size) {
     const blob = await downloadFile({ ...hub, path: file.path });
-    if (!blob) throw new Error(`${file.path}: not found on the Hub`);
+    if (!blob) throw new HubFetchError(`${file.path}: not found on the Hub`);
     if (blob.size !== file.size) {
-      throw new Error(`${file.path}: size mismatch, the listing says ${file.size} bytes but the download has ${blob.size}`);
+      throw new HubFetchError(`${file.path}: size mismatch, the listing says ${file.size} bytes but the download has ${blob.size}`);
     }
     let received = offset;
     const count = new Transform({
@@ -165,12 +197,12 @@ async function downloadOne(file: RemoteFile, dest: string, hub: HubTarget, onByt
   const size = fs.statSync(part).size;
   if (size !== file.size) {
     if (size > file.size) fs.rmSync(part);
-    throw new Error(`${file.path}: size mismatch, expected ${file.size} bytes, got ${size}`);
+    throw new HubFetchError(`${file.path}: size mismatch, expected ${file.size} bytes, got ${size}`);
   }
   const actual = hash?.digest("hex");
   if (actual !== undefined && actual !== file.digest?.hex) {
     fs.rmSync(part);
-    throw new Error(`${file.path}: ${file.digest?.algorithm} mismatch, expected ${file.digest?.hex}, got ${actual}`);
+    throw new HubFetchError(`${file.path}: ${file.digest?.algorithm} mismatch, expected ${file.digest?.hex}, got ${actual}`);
   }
   fs.renameSync(part, dest);
 }

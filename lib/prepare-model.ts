@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { list } from "tar";
 import type { ModelSource } from "../config/model-source";
 import type { ModelArchive } from "../constructs/model-artifact";
-import { inspectModelDirectory, packModelDirectoryCached } from "./model-archive";
+import { checkModelDirectory } from "./model-check";
+import { listModelDirectory, type ModelListing } from "./model-directory";
+import { packModelDirectoryCached } from "./model-pack-cache";
+import { UserError } from "./errors";
+import { list } from "tar";
 import { type ModelDirectoryFacts, type Task, TaskMismatchError, architecturesOf, inferTask, resolveTask, taskCodeFiles, taskFileProblems } from "./tasks";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -51,14 +54,13 @@ export interface PrepareModelOptions {
   readonly stagingName: string;
 }
 
-export class ModelSourceError extends Error {
+export class ModelSourceError extends UserError {
   constructor(source: string, problems: readonly string[]) {
     super(
       `modelSource '${source}' cannot be deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
         "Fetch the weights with `npm run model:fetch -- <hub id>` (FinBERT: yiyanghkust/finbert-tone), " +
         "or let the container download them with MODEL_SOURCE=hub:<hub id>.",
     );
-    this.name = "ModelSourceError";
   }
 }
 
@@ -84,7 +86,7 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
     try {
       fs.linkSync(archive, target);
     } catch {
-      fs.copyFileSync(archive, target);
+      fs.copyFileSync(archive, target); // no hard links here (another device, or a file system without them)
     }
   }
   // A link whose cache original was evicted is the only copy of a stale archive: drop it.
@@ -95,8 +97,8 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
   return target;
 }
 
-async function packed(dir: string, cacheDir: string): Promise<ModelArchive> {
-  const result = await packModelDirectoryCached(dir, cacheDir);
+async function packed(listing: ModelListing, cacheDir: string): Promise<ModelArchive> {
+  const result = await packModelDirectoryCached(listing, cacheDir);
   return { kind: "local", path: contentAddressed(result.path, result.sha256, cacheDir), sha256: result.sha256 };
 }
 
@@ -148,7 +150,7 @@ export function withTaskCode(dir: string, codeFiles: Readonly<Record<string, str
   return staged;
 }
 
-export interface ModelCheck {
+export interface TaskModelCheck {
   /** As given, else as config.json tells; undefined when neither does. */
   readonly task?: Task;
   /** The directory to serve or pack: `dir`, or the staged copy with the task's code. */
@@ -191,7 +193,7 @@ export function modelArchiveFacts(file: string): ModelDirectoryFacts | undefined
  * added where the directory has no code/inference.py), plus the files the task itself needs.
  * `scratch` receives the staged copy.
  */
-export function checkModelForTask(dir: string, task: Task | undefined, scratch: string): ModelCheck {
+export function checkModelForTask(dir: string, task: Task | undefined, scratch: string): TaskModelCheck {
   const facts = modelDirectoryFacts(dir);
   let resolved = task;
   const problems: string[] = [];
@@ -208,7 +210,7 @@ export function checkModelForTask(dir: string, task: Task | undefined, scratch: 
   if (resolved === undefined && facts !== undefined) warnings.push("the task is not known (config.json names no architecture this app reads); give it to check the task's files");
   const served = resolved !== undefined && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? withTaskCode(dir, projectCodeFiles(resolved), scratch) : dir;
   if (served !== dir) warnings.push(`no code/inference.py: the project's ${resolved} code is packed with it`);
-  const inspected = inspectModelDirectory(served);
+  const inspected = checkModelDirectory(served);
   return { task: resolved, servedDir: served, problems: [...inspected.problems, ...problems], warnings: [...inspected.warnings, ...warnings] };
 }
 
@@ -229,13 +231,13 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
     case "directory": {
       if (!fs.statSync(source.path, { throwIfNoEntry: false })?.isDirectory()) throw new ModelSourceError(source.path, [`${source.path}: not a directory`]);
       const dir = withTaskCode(source.path, opts.codeFiles, path.join(opts.cacheDir, "staged", opts.stagingName));
-      const { problems, warnings } = inspectModelDirectory(dir);
-      if (problems.length > 0) throw new ModelSourceError(source.path, problems);
-      return { archive: await packed(dir, opts.cacheDir), warnings: dir === source.path ? warnings : [...warnings, "no code/inference.py: the task's inference code from this project is packed with it"] };
+      const { listing, problems, warnings } = checkModelDirectory(dir);
+      if (!listing || problems.length > 0) throw new ModelSourceError(source.path, problems);
+      return { archive: await packed(listing, opts.cacheDir), warnings: dir === source.path ? warnings : [...warnings, "no code/inference.py: the task's inference code from this project is packed with it"] };
     }
     case "hub": {
       return {
-        archive: await packed(stageCodeOnly(opts.codeFiles, path.join(opts.cacheDir, "hub-code", opts.stagingName)), opts.cacheDir),
+        archive: await packed(listModelDirectory(stageCodeOnly(opts.codeFiles, path.join(opts.cacheDir, "hub-code", opts.stagingName))), opts.cacheDir),
         hubModel: { modelId: source.modelId, revision: source.revision },
         warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
       };

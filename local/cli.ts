@@ -1,10 +1,9 @@
 // What `npm start` and `npm run invoke` share: configuration, options, output.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { type AppConfig, ConfigError, loadConfig, readCdktfContext, type ServiceConfig } from "../config";
-import { ModelServerStartError } from "./model-server";
-import { LambdaInitError } from "./lambda-host";
-import { PreflightError, type StackOptions } from "./processes";
+import { type AppConfig, loadConfig, readCdktfContext, type ServiceConfig } from "../config";
+import { UsageError } from "../lib/errors";
+import type { StackOptions } from "./processes";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -43,33 +42,6 @@ export function parsePort(name: string, value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${name} must be a port number 0-65535 (0 = any free port), got '${value}'`);
   return port;
-}
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** Errors whose message is the whole story for the user (no stack trace). */
-function isExpected(error: unknown): error is Error {
-  return (
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    error instanceof PreflightError ||
-    error instanceof ModelServerStartError ||
-    error instanceof LambdaInitError ||
-    (error instanceof Error && (error as NodeJS.ErrnoException).code === "EADDRINUSE")
-  );
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-    const { port } = error as NodeJS.ErrnoException & { port?: number };
-    return `port ${port} on 127.0.0.1 is already in use; pick another with --port / --runtime-port / --model-port (0 = any free port)`;
-  }
-  return isExpected(error) ? error.message : String(error instanceof Error ? (error.stack ?? error) : error);
 }
 
 export const prefixedLog: StackOptions["log"] = (component, line) => process.stderr.write(`[${component}] ${line}\n`);

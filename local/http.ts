@@ -1,14 +1,21 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { UserError } from "../lib/errors";
 
 const LOOPBACK = "127.0.0.1";
 
 /** Listens on 127.0.0.1 only; port 0 picks a free port. Resolves with the bound port. */
 export function listen(server: http.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (error: NodeJS.ErrnoException): void =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new UserError(`port ${port} on ${LOOPBACK} is already in use; pick another with --port / --runtime-port / --model-port (0 = any free port)`, { cause: error })
+          : error,
+      );
+    server.once("error", failed);
     server.listen(port, LOOPBACK, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve((server.address() as AddressInfo).port);
     });
   });

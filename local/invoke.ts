@@ -1,8 +1,10 @@
 /** npm run invoke -- '<json body>' [options]: one request through the local request path (see --help). */
+import os from "node:os";
 import { parseArgs } from "node:util";
-import { describeError, generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog, UsageError } from "./cli";
+import { describeError, UsageError } from "../lib/errors";
+import { readyExample, taskContract } from "../contract/task-contracts";
+import { generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog } from "./cli";
 import { type HttpReply, request } from "./http";
-import { contractOf } from "../contract/tasks";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
@@ -10,8 +12,7 @@ const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
 Sends one POST through the local request path (gateway -> Lambda bundle -> local SageMaker
 Runtime -> model server) and prints the answer as the client gets it: status line and body.
 Without --url it starts the local API for that one route on free ports, sends the request and
-stops it again.
-Exit code 0 for a 2xx answer, 1 otherwise.
+stops it again. Exit code 0 for a 2xx answer, 1 otherwise.
 
   body                    default: the route's task's example request (text-classification:
                           {"text": "..."}, question-answering: {"question", "context"}, ...)
@@ -68,14 +69,18 @@ async function main(): Promise<number> {
   const config = loadLocalConfig();
   const service = opts.route === undefined ? config.services[0] : config.services.find((s) => s.routePath === opts.route);
   if (service === undefined) throw new UsageError(`--route ${opts.route}: not a configured route; routes: ${config.services.map((s) => s.routePath).join(", ")}`);
-  const body = opts.body ?? JSON.stringify(contractOf(service.task).example);
+  const body = opts.body ?? readyExample(taskContract(service.task), service.limits).body;
   let reply: HttpReply;
   if (opts.url) {
     reply = await send(opts.url, body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
   } else {
+    // SIGTERM/SIGINT stop the stack it started (npm forwards them here), then end with 128 + n.
+    const signalled = new Promise<NodeJS.Signals>((resolve) => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => resolve(signal));
+    });
     const apiKey = opts["api-key"] ?? generateApiKey();
     // Only the route called: one model server to load, one model directory to name.
-    const stack: LocalStack = await startStack({
+    const starting = startStack({
       config: { ...config, services: [service] },
       modelDirs: modelDirsFor([service], opts["model-dir"]),
       ports: { gateway: 0, runtime: 0, model: 0 },
@@ -83,8 +88,17 @@ async function main(): Promise<number> {
       python: opts.python,
       log: prefixedLog,
     });
+    const first = await Promise.race([starting, signalled]);
+    if (typeof first === "string") {
+      await starting.then((started) => started.stop(), () => undefined);
+      return 128 + os.constants.signals[first];
+    }
+    const stack: LocalStack = first;
     try {
-      reply = await send(stack.routeUrl, body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const sent = send(stack.routeUrl, body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const outcome = await Promise.race([sent, signalled]);
+      if (typeof outcome === "string") return 128 + os.constants.signals[outcome];
+      reply = outcome;
     } finally {
       await stack.stop();
     }

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import readline from "node:readline";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import type { FunctionIdentity, HostMessage, LambdaErrorInfo, WorkerMessage } from "./lambda-protocol";
+import { UserError } from "../lib/errors";
 
 export type InvokeOutcome = { ok: true; result: unknown } | { ok: false; error: LambdaErrorInfo };
 
@@ -19,10 +20,9 @@ export interface LambdaHostOptions {
   log(line: string): void;
 }
 
-export class LambdaInitError extends Error {
+export class LambdaInitError extends UserError {
   constructor(readonly info: LambdaErrorInfo) {
     super(`the Lambda bundle failed to initialise: ${info.errorType}: ${info.errorMessage}`);
-    this.name = "LambdaInitError";
   }
 }
 
@@ -153,6 +153,7 @@ export class LambdaHost {
   }
 
   private async environment(): Promise<Environment> {
+    // A start that failed was reported to the invocation that caused it; this one starts afresh.
     const current = await this.current?.catch(() => undefined);
     if (current && !current.usable) this.current = undefined;
     if (!this.current) {

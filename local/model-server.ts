@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 import { request } from "./http";
+import { UserError } from "../lib/errors";
 
 const SCRIPT = path.join(__dirname, "model_server.py");
 const PING_INTERVAL_MS = 100;
@@ -26,12 +27,7 @@ export interface ModelServer {
 }
 
 /** The model server could not start; `message` says what to install or fix. */
-export class ModelServerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ModelServerStartError";
-  }
-}
+export class ModelServerStartError extends UserError {}
 
 type StartEvent = { event: "listening"; port: number } | { event: "missing-module"; module: string; message: string } | { event: "failed"; message: string };
 
@@ -50,6 +46,7 @@ async function waitForPing(url: string, deadline: number, exited: Promise<string
   void exited.then((how) => (gone = how));
   for (;;) {
     if (gone) throw new ModelServerStartError(`the model server ${gone} before answering /ping`);
+    // Refused or timed out while the model loads: asked again until the deadline, which is reported.
     const reply = await request(`${url}/ping`, { method: "GET", timeoutMs: 2_000 }).catch(() => undefined);
     if (reply?.status === 200) return;
     if (Date.now() > deadline) throw new ModelServerStartError(`the model server did not answer GET /ping with 200 in time`);
@@ -75,11 +72,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       reject(
         new ModelServerStartError(
           error.code === "ENOENT" ? `Python not found ('${options.python}'): install Python 3.9 or later (Debian: apt-get install python3) or pass --python <path>` : `cannot start ${options.python}: ${error.message}`,
+          { cause: error },
         ),
       ),
     ),
   );
-  spawnError.catch(() => undefined);
+  spawnError.catch(() => undefined); // marks it handled until it is raced against the start below
   const exited = new Promise<string>((resolve) => child.once("close", () => resolve(describeExit(child))));
   readline.createInterface({ input: child.stderr! }).on("line", options.log);
   const events = readline.createInterface({ input: child.stdout! });

@@ -7,6 +7,7 @@ import { contractOf } from "../contract/tasks";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { checkModelForTask } from "../lib/prepare-model";
+import { UserError } from "../lib/errors";
 import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
@@ -55,12 +56,7 @@ export interface LocalStack {
 }
 
 /** The model directory or the environment is not ready; the message says how to fix it. */
-export class PreflightError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PreflightError";
-  }
-}
+export class PreflightError extends UserError {}
 
 /** The directory the model server runs on: the model's own, or a staged copy with its task's code added. */
 function servedDirectory(dir: string, service: ServiceConfig, scratch: string, log: StackOptions["log"]): string {

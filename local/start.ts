@@ -1,7 +1,8 @@
 /** npm start -- [options]: the deployed request path on 127.0.0.1 (see --help). */
 import { parseArgs } from "node:util";
-import { describeError, generateApiKey, loadLocalConfig, modelDirsFor, parsePort, prefixedLog, shellQuote, UsageError } from "./cli";
-import { contractOf } from "../contract/tasks";
+import { describeError, UsageError } from "../lib/errors";
+import { readyExample, taskContract } from "../contract/task-contracts";
+import { generateApiKey, loadLocalConfig, modelDirsFor, parsePort, prefixedLog, shellQuote } from "./cli";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm start -- [options]
@@ -65,7 +66,7 @@ function banner(stack: LocalStack, region: string): string {
     ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),
     ``,
     `Try it:`,
-    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth} -d ${shellQuote(JSON.stringify(contractOf(first.service.task).example))}`,
+    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth} -d ${shellQuote(readyExample(taskContract(first.service.task), first.service.limits).body)}`,
     ``,
     `Ctrl-C stops everything.`,
   ].join("\n");

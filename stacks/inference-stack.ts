@@ -14,6 +14,8 @@ import { InferenceFunction } from "../constructs/inference-function";
 import { InferenceApi } from "../constructs/inference-api";
 import { configureBackend } from "./backend";
 import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
+import { apiRoutes } from "../lib/api-routes";
+import { readyExample, taskContract } from "../contract/task-contracts";
 
 export interface InferenceStackProps {
   readonly config: AppConfig;
@@ -105,7 +107,7 @@ export class InferenceStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
       environment: handlerEnvironment(config, service, endpoint.endpoint.name),
     });
-    endpoint.grantInvoke(handler.role);
+    endpoint.grantInvoke(handler);
     return { service, artifact, endpoint, handler };
   }
 
@@ -114,14 +116,8 @@ export class InferenceStack extends TerraformStack {
     const invokeUrl = api.routeUrl(first.service.routePath);
     new TerraformOutput(this, "invoke_url", { value: invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
     new TerraformOutput(this, "endpoint_name", { value: first.endpoint.endpoint.name });
-    // Every further route: its URL and endpoint, named by the service.
-    for (const { service, endpoint } of services.slice(1)) {
-      const key = (service.name ?? service.routePath).replace(/-/g, "_");
-      new TerraformOutput(this, `invoke_url_${key}`, { value: api.routeUrl(service.routePath), description: `POST /${service.routePath} (${service.task})` });
-      new TerraformOutput(this, `endpoint_name_${key}`, { value: endpoint.endpoint.name });
-    }
-    const example = Object.entries(contractOf(first.service.task).example).map(([key, value]) => `"${key}": ${JSON.stringify(value)}`);
-    const body = `'{${example.join(", ")}}'`;
+    const example = JSON.parse(readyExample(taskContract(first.service.task), first.service.limits).body) as Record<string, unknown>;
+    const body = `'{${Object.entries(example).map(([key, value]) => `"${key}": ${JSON.stringify(value)}`).join(", ")}}'`;
     if (api.apiKey) {
       const readKey = `aws apigateway get-api-key --region ${config.region} --api-key ${api.apiKey.id} --include-value --query value --output text`;
       new TerraformOutput(this, "api_key_id", { value: api.apiKey.id });
@@ -134,5 +130,35 @@ export class InferenceStack extends TerraformStack {
         value: `curl -sS -X POST "${invokeUrl}" --aws-sigv4 "aws:amz:${config.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN" -H "content-type: application/json" -d ${body}`,
       });
     }
+    this.addRouteOutputs(api, config);
   }
+
+  /**
+   * `stage_url`, per route `route_<path>` (URL, task, auth mode, a ready body and curl line) and,
+   * in api-key mode, the key itself as a sensitive `api_key` (written to an outputs file only with
+   * `--outputs-file-include-sensitive-outputs`): what `npm run smoke` and `npm run openapi` read.
+   */
+  private addRouteOutputs(api: InferenceApi, config: AppConfig): void {
+    new TerraformOutput(this, "stage_url", { value: api.stage.invokeUrl, description: "Base URL of every route" });
+    if (api.apiKey) new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
+    for (const route of apiRoutes(config)) {
+      const url = `${api.stage.invokeUrl}${route.path}`;
+      const body = readyExample(taskContract(route.task), route.limits).body;
+      new TerraformOutput(this, route.outputName, {
+        value: { method: route.method, url, task: route.task, auth: config.api.authMode, body, curl: curlCommand(url, body, config, api.apiKey?.id) },
+        description: `${route.method} ${route.path}: URL and a ready request`,
+      });
+    }
+  }
+}
+
+const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** A ready curl line: the key read with the AWS CLI (api-key mode) or curl's own SigV4 (iam mode). */
+function curlCommand(url: string, body: string, config: AppConfig, apiKeyId: string | undefined): string {
+  const auth =
+    apiKeyId === undefined
+      ? `--aws-sigv4 "aws:amz:${config.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN"`
+      : `-H "x-api-key: $(aws apigateway get-api-key --region ${config.region} --api-key ${apiKeyId} --include-value --query value --output text)"`;
+  return `curl -sS -X POST "${url}" -H "content-type: application/json" ${auth} -d ${shellQuote(body)}`;
 }

@@ -1,5 +1,6 @@
 /** npm run model:fetch -- [hub id] [--revision R] [--dir model]; token from HF_TOKEN, hub from HF_ENDPOINT. */
 import { parseArgs } from "node:util";
+import { describeError, UsageError } from "../lib/errors";
 import { DEFAULT_HUB_URL, fetchModel } from "../lib/hub-fetch";
 import { byteProgressBar } from "./progress";
 
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: { revision: { type: "string", default: "main" }, dir: { type: "string", default: "model" } },
   });
-  if (positionals.length > 1) throw new Error(`expected at most one hub id, got ${positionals.join(" ")}`);
+  if (positionals.length > 1) throw new UsageError(`expected at most one hub id, got ${positionals.join(" ")}`);
   const repo = positionals[0] ?? DEFAULT_MODEL;
   const bar = byteProgressBar("model:fetch");
   let started = false;
@@ -34,6 +35,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`model:fetch: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`model:fetch: ${describeError(error)}`);
   process.exitCode = 1;
 });

@@ -1,7 +1,10 @@
 /** npm run model:pack [dir] [--out model.tar.gz]: the same deterministic archive the stacks upload. */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { inspectModelDirectory, packModelDirectory } from "../lib/model-archive";
+import { describeError } from "../lib/errors";
+import { inspectModelListing } from "../lib/model-check";
+import { listModelDirectory } from "../lib/model-directory";
+import { packModelDirectory } from "../lib/model-pack";
 import { byteProgressBar } from "./progress";
 
 async function main(): Promise<void> {
@@ -9,12 +12,12 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: { out: { type: "string", default: "model.tar.gz" } },
   });
-  const dir = positionals[0] ?? "model";
-  for (const warning of inspectModelDirectory(dir).warnings) console.error(`warning: ${warning}`);
+  const listing = listModelDirectory(positionals[0] ?? "model");
+  for (const warning of inspectModelListing(listing).warnings) console.error(`warning: ${warning}`);
 
   const bar = byteProgressBar("model:pack");
   let started = false;
-  const result = await packModelDirectory(dir, values.out, {
+  const result = await packModelDirectory(listing, values.out, {
     onProgress: (done, total) => {
       if (!started) bar.start(total);
       started = true;
@@ -27,6 +30,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`model:pack: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`model:pack: ${describeError(error)}`);
   process.exitCode = 1;
 });

@@ -1,9 +1,9 @@
 // `npm test`: the jest suites and the Python unittest suites, then one summary line
 // ("N passed, N failed, N skipped") for people and CI alike.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runChild } from "./child";
 
 interface Counts {
   passed: number;
@@ -21,18 +21,21 @@ interface JestReport {
 
 const PYTHON_SUITES = ["model/tests"];
 
-function runJest(args: string[]): Counts {
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "jest-")), "report.json");
-  const run = spawnSync(process.execPath, [require.resolve("jest/bin/jest"), "--json", `--outputFile=${report}`, ...args], { stdio: "inherit" });
-  if (!fs.existsSync(report)) return { passed: 0, failed: 1, skipped: 0 };
-  const r = JSON.parse(fs.readFileSync(report, "utf8")) as JestReport;
+async function runJest(args: string[]): Promise<Counts> {
+  const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "jest-"));
+  const report = path.join(reportDir, "report.json");
+  const run = await runChild(process.execPath, [require.resolve("jest/bin/jest"), "--json", `--outputFile=${report}`, ...args]);
+  const text = fs.existsSync(report) ? fs.readFileSync(report, "utf8") : undefined;
+  fs.rmSync(reportDir, { recursive: true, force: true });
+  if (text === undefined) return { passed: 0, failed: 1, skipped: 0 };
+  const r = JSON.parse(text) as JestReport;
   // A suite that fails to load has no failed test of its own: count it, or a broken file passes.
   const failed = r.numFailedTests + r.numRuntimeErrorTestSuites + (run.status !== 0 && r.numFailedTests + r.numRuntimeErrorTestSuites === 0 ? 1 : 0);
   return { passed: r.numPassedTests, failed, skipped: r.numPendingTests + r.numTodoTests };
 }
 
-function runUnittest(dir: string): Counts {
-  const run = spawnSync("python3", ["-m", "unittest", "discover", "-s", dir, "-t", "."], { encoding: "utf8" });
+async function runUnittest(dir: string): Promise<Counts> {
+  const run = await runChild("python3", ["-m", "unittest", "discover", "-s", dir, "-t", "."], { captureStderr: true });
   process.stderr.write(run.stderr ?? "");
   const ran = Number(/^Ran (\d+) tests?/m.exec(run.stderr ?? "")?.[1] ?? 0);
   const tally = (what: string) => Number(new RegExp(`${what}=(\\d+)`).exec(run.stderr ?? "")?.[1] ?? 0);
@@ -41,9 +44,15 @@ function runUnittest(dir: string): Counts {
   return { passed: ran - tally("failures") - tally("errors") - skipped, failed, skipped };
 }
 
-const totals = [runJest(process.argv.slice(2)), ...PYTHON_SUITES.map(runUnittest)].reduce(
+async function main(): Promise<void> {
+  const counts = [await runJest(process.argv.slice(2))];
+  for (const dir of PYTHON_SUITES) counts.push(await runUnittest(dir));
+  const totals = counts.reduce(
   (sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }),
-  { passed: 0, failed: 0, skipped: 0 },
-);
-console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
-process.exit(totals.failed > 0 ? 1 : 0);
+    { passed: 0, failed: 0, skipped: 0 },
+  );
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(totals.failed > 0 ? 1 : 0);
+}
+
+void main();

@@ -114,7 +114,7 @@ describe("validation names the service and the field", () => {
   test.each<[string, unknown, RegExp]>([
     ["a bad field", [qa, { ...embeddings, serverlessMemoryMb: 5000 }], /services\[1\] "embeddings": serverlessMemoryMb: must be a multiple of 1024/],
     ["a bad instance type", [{ ...qa, instanceType: "m5.large" }], /services\[0\] "qa": instanceType: must be a SageMaker instance type/],
-    ["a payload over the serverless limit", [{ ...embeddings, maxTexts: 64, maxTextChars: 20000 }], /services\[0\] "embeddings": maxTextChars: .*over the serverless endpoint's 4000000-byte limit/],
+    ["a payload over the serverless limit", [{ ...embeddings, maxTexts: 64, maxTextChars: 20000, maxTotalChars: 1000000 }], /services\[0\] "embeddings": maxTextChars: .*over the serverless endpoint's 4000000-byte limit/],
     ["an unknown field", [{ ...qa, instanceTyp: "ml.m5.large" }], /services\[0\] "qa": "instanceTyp": unknown setting; allowed: name, routePath, task,/],
     ["a field only the app sets", [{ ...qa, stageName: "v2" }], /services\[0\] "qa": "stageName": unknown setting/],
     ["a bad name", [{ ...qa, name: "Q&A" }], /services\[0\]: name: must be 1-20 lowercase letters/],

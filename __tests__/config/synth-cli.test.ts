@@ -5,9 +5,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..", "..");
+const scratchDirs: string[] = [];
+afterAll(() => scratchDirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 function runApp(env: Record<string, string>) {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "app-"));
+  scratchDirs.push(scratch);
   const outdir = path.join(scratch, "cdktf.out");
   const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
     cwd: REPO,
@@ -27,6 +30,7 @@ test("a bad configuration exits 1 naming the field, and writes no synth output",
 
 test("a model directory without weights exits 1 saying how to fetch them, and writes nothing", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "empty-model-"));
+  scratchDirs.push(dir);
   fs.writeFileSync(path.join(dir, "config.json"), "{}");
   const run = runApp({ MODEL_SOURCE: dir });
   expect(run.status).toBe(1);

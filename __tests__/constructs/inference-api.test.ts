@@ -58,3 +58,15 @@ test("IAM mode signs requests and creates no key or usage plan", () => {
   expect(resourcesOf(json, "aws_api_gateway_method")[0]).toMatchObject({ authorization: "AWS_IAM", api_key_required: false });
   expect(resourcesOf(json, "aws_api_gateway_api_key")).toEqual([]);
 });
+
+test("an API given only a name and routes gets stage v1, API-key auth, throttling 20/10, a 10,000-a-day quota, execution logs and 30-day log retention", () => {
+  const json = synthJson((scope) => new InferenceApi(scope, "api", { name: "svc-api", routes: [ROUTE] }));
+  expect(resourcesOf(json, "aws_api_gateway_stage")[0].stage_name).toBe("v1");
+  expect(resourcesOf(json, "aws_api_gateway_method")[0]).toMatchObject({ authorization: "NONE", api_key_required: true });
+  expect(resourcesOf(json, "aws_api_gateway_usage_plan")[0]).toMatchObject({
+    throttle_settings: { burst_limit: 20, rate_limit: 10 },
+    quota_settings: { limit: 10000, period: "DAY" },
+  });
+  expect(resourcesOf(json, "aws_api_gateway_method_settings")[0].settings).toMatchObject({ logging_level: "INFO" });
+  expect(resourcesOf(json, "aws_cloudwatch_log_group").map((g) => g.retention_in_days)).toEqual([30, 30]);
+});

@@ -75,3 +75,15 @@ test("a serverless endpoint turns network isolation off", () => {
   expect(resourcesOf(json, "aws_sagemaker_model")[0].enable_network_isolation).toBe(false);
   expect(resourcesOf(json, "aws_sagemaker_endpoint_configuration")[0].production_variants).toEqual([expect.objectContaining({ serverless_config: { memory_size_in_mb: 2048, max_concurrency: 5 } })]);
 });
+
+test("an endpoint given no task, log level, capacity or retention serves text-classification at INFO on one ml.m5.large with 30-day logs", () => {
+  const { task: _task, containerLogLevel: _level, capacity: _capacity, logRetentionDays: _days, ...required } = PROPS;
+  const json = synthJson((scope) => new InferenceEndpoint(scope, "endpoint", required));
+  expect(resourcesOf(json, "aws_sagemaker_model")[0].primary_container).toMatchObject({
+    environment: expect.objectContaining({ HF_TASK: "text-classification", SAGEMAKER_CONTAINER_LOG_LEVEL: "20" }),
+  });
+  expect(resourcesOf(json, "aws_sagemaker_endpoint_configuration")[0].production_variants).toEqual([
+    expect.objectContaining({ instance_type: "ml.m5.large", initial_instance_count: 1 }),
+  ]);
+  expect(resourcesOf(json, "aws_cloudwatch_log_group")[0].retention_in_days).toBe(30);
+});

@@ -26,7 +26,7 @@ const json = synthJson((scope) => {
       logRetentionDays: 30,
     });
     const handler = new InferenceFunction(scope, `${service}-function`, { functionName: name, entry, bundleDir: path.join(dir, service), target: TARGET, logRetentionDays: 30 });
-    endpoint.grantInvoke(handler.role);
+    endpoint.grantInvoke(handler);
     return { path: service, requestSchema: { type: "object" }, handler };
   });
   for (const n of [1, 2]) {

@@ -1,32 +1,8 @@
-import {
-  DEFAULT_REQUEST_LIMITS,
-  MAX_ENDPOINT_PAYLOAD_BYTES,
-  requestBodyJsonSchema,
-  sentimentRequestSchema,
-  worstCaseEndpointPayloadBytes,
-} from "../../contract/text-classification";
-import { endpointRequest } from "../../lambda/sentiment";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+import { requestBodyJsonSchema, sentimentRequestSchema } from "../../contract/text-classification";
 import { validDraft04 } from "../lambda/draft04";
 
-const limits = { maxTexts: 3, maxTextChars: 5 };
-
-describe("request limits", () => {
-  it("defaults to 32 texts of at most 10,000 characters", () => {
-    expect(DEFAULT_REQUEST_LIMITS).toEqual({ maxTexts: 32, maxTextChars: 10_000 });
-  });
-
-  it("keeps the worst-case default request under SageMaker's 6 MB payload limit", () => {
-    expect(worstCaseEndpointPayloadBytes(DEFAULT_REQUEST_LIMITS)).toBeLessThan(MAX_ENDPOINT_PAYLOAD_BYTES / 3);
-  });
-
-  it("bounds the real endpoint body of a maximal request of escaped characters", () => {
-    const texts = Array.from({ length: limits.maxTexts }, () => "\u0001".repeat(limits.maxTextChars));
-
-    const bytes = Buffer.byteLength(JSON.stringify(endpointRequest(texts)));
-
-    expect(bytes).toBeLessThanOrEqual(worstCaseEndpointPayloadBytes(limits));
-  });
-});
+const limits = { maxTexts: 3, maxTextChars: 5, maxTotalChars: 15 };
 
 describe("request body JSON Schema", () => {
   it("is the draft-04 document API Gateway gets as its request model", () => {
@@ -76,5 +52,25 @@ describe("request body JSON Schema", () => {
   ])("zod and the JSON Schema agree on %s", (_case, body, valid) => {
     expect(sentimentRequestSchema(limits).safeParse(body).success).toBe(valid);
     expect(validDraft04(requestBodyJsonSchema(limits), body)).toBe(valid);
+  });
+});
+
+describe("unpaired UTF-16 surrogates", () => {
+  const schema = sentimentRequestSchema({ maxTexts: 3, maxTextChars: 20 });
+
+  it.each([
+    ["a lone high surrogate in text", { text: "up \ud800" }, "text"],
+    ["a lone low surrogate in text", { text: "\udc00 up" }, "text"],
+    ["a lone surrogate in a batch text", { texts: ["fine", "x\udbffy"] }, "texts.1"],
+    ["a pair in the wrong order", { text: "\ude00\ud83d" }, "text"],
+  ])("rejects %s, naming the field", (_case, body, field) => {
+    const parsed = schema.safeParse(body);
+
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([[field, "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)"]]);
+  });
+
+  it("accepts a well-formed surrogate pair (an emoji)", () => {
+    expect(schema.safeParse({ texts: ["up \ud83d\ude00", "ok"] }).success).toBe(true);
   });
 });

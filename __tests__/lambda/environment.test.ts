@@ -1,5 +1,5 @@
-import { DEFAULT_INVOKE_MAX_ATTEMPTS, DEFAULT_INVOKE_TIMEOUT_MS, fromEnvironment, toEnvironment } from "../../lambda/environment";
-import { DEFAULT_REQUEST_LIMITS } from "../../contract/text-classification";
+import { DEFAULT_INVOKE_MAX_ATTEMPTS, fromEnvironment, toEnvironment } from "../../lambda/environment";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
 import { FakeSageMaker, loadHandler } from "./support";
 
 describe("fromEnvironment", () => {
@@ -9,14 +9,9 @@ describe("fromEnvironment", () => {
       task: "text-classification",
       modelId: "",
       limits: DEFAULT_REQUEST_LIMITS,
-      invokeTimeoutMs: DEFAULT_INVOKE_TIMEOUT_MS,
       invokeMaxAttempts: DEFAULT_INVOKE_MAX_ATTEMPTS,
       logRequestText: false,
     });
-  });
-
-  it("keeps the default SDK budget inside API Gateway's 29 s", () => {
-    expect(DEFAULT_INVOKE_TIMEOUT_MS * DEFAULT_INVOKE_MAX_ATTEMPTS).toBeLessThan(29_000 - 3_000);
   });
 
   it("reads every setting from the environment", () => {
@@ -24,8 +19,8 @@ describe("fromEnvironment", () => {
       ENDPOINT_NAME: "finbert-tone-prod",
       MAX_TEXTS: "8",
       MAX_TEXT_CHARS: "2000",
-      INVOKE_TIMEOUT_MS: "5000",
-      INVOKE_MAX_ATTEMPTS: "3",
+      MAX_TOTAL_CHARS: "4000",
+      INVOKE_MAX_ATTEMPTS: "5",
       LOG_REQUEST_TEXT: "true",
       TASK: "feature-extraction",
       MODEL_ID: "org/encoder",
@@ -35,9 +30,8 @@ describe("fromEnvironment", () => {
       endpointName: "finbert-tone-prod",
       task: "feature-extraction",
       modelId: "org/encoder",
-      limits: { maxTexts: 8, maxTextChars: 2000 },
-      invokeTimeoutMs: 5000,
-      invokeMaxAttempts: 3,
+      limits: { maxTexts: 8, maxTextChars: 2000, maxTotalChars: 4000 },
+      invokeMaxAttempts: 5,
       logRequestText: true,
     });
   });
@@ -55,19 +49,17 @@ describe("fromEnvironment", () => {
   });
 
   it("names every variable that is not a positive integer", () => {
-    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "0", INVOKE_TIMEOUT_MS: "1.5" })).toThrow(
-      'MAX_TEXTS must be a positive integer, got "0"; INVOKE_TIMEOUT_MS must be a positive integer, got "1.5"',
+    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "0", MAX_TOTAL_CHARS: "1.5" })).toThrow(
+      'MAX_TEXTS must be a positive integer, got "0"; MAX_TOTAL_CHARS must be a positive integer, got "1.5"',
     );
   });
 
   it("rejects limits whose worst-case request exceeds the 6 MB payload limit", () => {
-    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000" })).toThrow(/payload limit/);
+    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "1000000" })).toThrow(/payload limit/);
   });
 
-  it("rejects a timeout budget that outlives API Gateway", () => {
-    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", INVOKE_TIMEOUT_MS: "20000", INVOKE_MAX_ATTEMPTS: "2" })).toThrow(
-      /INVOKE_TIMEOUT_MS x INVOKE_MAX_ATTEMPTS/,
-    );
+  it("counts the payload from the total-character limit when that is the tighter one", () => {
+    expect(fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "100000" }).limits.maxTexts).toBe(100);
   });
 });
 
@@ -83,7 +75,7 @@ describe("handler module", () => {
 });
 
 test("what toEnvironment writes, fromEnvironment reads back", () => {
-  const settings = { endpointName: "svc-endpoint", task: "feature-extraction", modelId: "org/encoder", limits: { maxTexts: 4, maxTextChars: 100 }, logRequestText: true, serviceName: "svc" } as const;
+  const settings = { endpointName: "svc-endpoint", task: "feature-extraction", modelId: "org/encoder", limits: { maxTexts: 4, maxTextChars: 100, maxTotalChars: 300 }, logRequestText: true, serviceName: "svc" } as const;
   expect(fromEnvironment(toEnvironment(settings))).toMatchObject({ endpointName: "svc-endpoint", task: "feature-extraction", modelId: "org/encoder", limits: settings.limits, logRequestText: true });
 });
 
@@ -96,7 +88,7 @@ test("an unknown TASK is refused by name", () => {
 });
 
 test("the payload bound is the task's: pairs of long texts are refused where single texts fit", () => {
-  const env = { ENDPOINT_NAME: "svc-endpoint", MAX_TEXTS: "32", MAX_TEXT_CHARS: "20000" };
+  const env = { ENDPOINT_NAME: "svc-endpoint", MAX_TEXTS: "32", MAX_TEXT_CHARS: "20000", MAX_TOTAL_CHARS: "1000000" };
   expect(fromEnvironment(env).task).toBe("text-classification");
   expect(() => fromEnvironment({ ...env, TASK: "sentence-pair-classification" })).toThrow(/payload limit for sentence-pair-classification requests/);
 });

@@ -234,36 +234,70 @@ describe("endpoint errors", () => {
 });
 
 describe("timeouts and retries", () => {
-  it("answers 504 when the endpoint is slower than INVOKE_TIMEOUT_MS", async () => {
-    const impatient = await loadHandler(fake.url, { INVOKE_TIMEOUT_MS: "100" });
+  it("gives the one attempt all the time left before the Lambda deadline", async () => {
+    const patient = await loadHandler(fake.url, { INVOKE_MAX_ATTEMPTS: "3" });
+    fake.respondWith((request) => ({ ...modelAnswers(request), delayMs: 1_500 }));
+
+    const result = await patient(apiEvent(), lambdaContext(3_000));
+
+    expect(result.statusCode).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("answers 504 before the Lambda deadline, without a second attempt", async () => {
+    const patient = await loadHandler(fake.url, { INVOKE_MAX_ATTEMPTS: "3" });
     fake.respondWith((request) => ({ ...modelAnswers(request), delayMs: 2_000 }));
     const startedAt = Date.now();
 
-    const result = await impatient(apiEvent(), lambdaContext());
+    const result = await patient(apiEvent(), lambdaContext(600));
 
     expect(result.statusCode).toBe(504);
     expect(parseBody(result)).toEqual({ message: "The model did not answer in time.", requestId: API_REQUEST_ID });
     expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(fake.requests).toHaveLength(1);
   });
 
-  it("answers 504 before the Lambda deadline even when the SDK timeout is longer", async () => {
-    fake.respondWith((request) => ({ ...modelAnswers(request), delayMs: 2_000 }));
-    const startedAt = Date.now();
-
-    const result = await handler(apiEvent(), lambdaContext(600));
-
-    expect(result.statusCode).toBe(504);
-    expect(Date.now() - startedAt).toBeLessThan(1_000);
-  });
-
-  it("retries a retryable endpoint error up to INVOKE_MAX_ATTEMPTS", async () => {
+  it("retries a throttled request, which the endpoint refused before any work", async () => {
     const patient = await loadHandler(fake.url, { INVOKE_MAX_ATTEMPTS: "2" });
-    fake.respondInTurn(serviceError("InternalFailure", 500));
+    fake.respondInTurn(serviceError("ThrottlingException", 400));
 
     const result = await patient(apiEvent(), lambdaContext());
 
     expect(result.statusCode).toBe(200);
     expect(fake.requests).toHaveLength(2);
+  });
+
+  it("does not retry a 5xx answer to a sent request", async () => {
+    const patient = await loadHandler(fake.url, { INVOKE_MAX_ATTEMPTS: "3" });
+    fake.respondInTurn(serviceError("InternalFailure", 500));
+
+    const result = await patient(apiEvent(), lambdaContext());
+
+    expect(result.statusCode).toBe(502);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("does not retry a sent request whose connection dropped", async () => {
+    const patient = await loadHandler(fake.url, { INVOKE_MAX_ATTEMPTS: "3" });
+    fake.respondInTurn({ status: 0, body: "", dropConnection: true });
+
+    const result = await patient(apiEvent(), lambdaContext());
+
+    expect(result.statusCode).toBeGreaterThanOrEqual(500);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("retries a connection the endpoint refused, until the attempts run out", async () => {
+    const closed = await FakeSageMaker.start();
+    const url = closed.url;
+    await closed.close();
+    const patient = await loadHandler(url, { INVOKE_MAX_ATTEMPTS: "2" });
+
+    const result = await patient(apiEvent(), lambdaContext());
+
+    expect(result.statusCode).toBe(500);
+    const logged = logs.entries().find((entry) => entry.message === "unexpected error");
+    expect(logged).toMatchObject({ error: { message: expect.stringContaining("ECONNREFUSED"), $metadata: { attempts: 2 } } });
   });
 
   it("does not retry a ModelError", async () => {
@@ -274,6 +308,40 @@ describe("timeouts and retries", () => {
 
     expect(result.statusCode).toBe(502);
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe("request size and text encoding", () => {
+  it("answers 413 naming the total-character limit when all texts together exceed it", async () => {
+    const small = await loadHandler(fake.url, { MAX_TEXTS: "3", MAX_TEXT_CHARS: "20", MAX_TOTAL_CHARS: "30" });
+
+    const result = await small(apiEvent({ body: JSON.stringify({ texts: ["a".repeat(20), "b".repeat(11)] }) }), lambdaContext());
+
+    expect(result.statusCode).toBe(413);
+    expect(parseBody(result)).toEqual({
+      message: "texts: 31 characters in all, over the limit of 30 per request (maxTotalChars); send fewer or shorter texts",
+      requestId: API_REQUEST_ID,
+    });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("accepts texts whose total is exactly the limit", async () => {
+    const small = await loadHandler(fake.url, { MAX_TEXTS: "3", MAX_TEXT_CHARS: "20", MAX_TOTAL_CHARS: "30" });
+
+    const result = await small(apiEvent({ body: JSON.stringify({ texts: ["a".repeat(20), "b".repeat(10)] }) }), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+  });
+
+  it.each([
+    ["text", '{"text":"up \\ud800"}'],
+    ["texts[1]", '{"texts":["fine","\\udc00"]}'],
+  ])("answers 400 for a lone surrogate escape in %s, before calling the model", async (field, body) => {
+    const result = await handler(apiEvent({ body }), lambdaContext());
+
+    expect(result.statusCode).toBe(400);
+    expect(parseBody(result).message).toBe(`${field}: must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)`);
+    expect(fake.requests).toHaveLength(0);
   });
 });
 

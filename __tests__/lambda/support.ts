@@ -14,6 +14,8 @@ export interface Reply {
   headers?: Record<string, string>;
   body: string;
   delayMs?: number;
+  /** Close the connection instead of answering (the request was received: a sent request). */
+  dropConnection?: boolean;
 }
 
 export type Responder = (request: RecordedRequest) => Reply;
@@ -57,7 +59,7 @@ export class FakeSageMaker {
         const recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
         fake.requests.push(recorded);
         const reply = fake.responder(recorded);
-        const send = () => res.writeHead(reply.status, reply.headers).end(reply.body);
+        const send = () => (reply.dropConnection ? req.socket.destroy() : res.writeHead(reply.status, reply.headers).end(reply.body));
         if (reply.delayMs === undefined) send();
         else setTimeout(send, reply.delayMs).unref();
       });
@@ -164,7 +166,7 @@ const HANDLER_ENV_KEYS = [
   "ENDPOINT_NAME",
   "MAX_TEXTS",
   "MAX_TEXT_CHARS",
-  "INVOKE_TIMEOUT_MS",
+  "MAX_TOTAL_CHARS",
   "INVOKE_MAX_ATTEMPTS",
   "LOG_REQUEST_TEXT",
   "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",

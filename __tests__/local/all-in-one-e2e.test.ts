@@ -1,6 +1,8 @@
 // presets/all-in-one.json through `npm start`: five routes on one local gateway, each with its own
 // model server on its task's stdlib fixture model. One start is shared by every case.
+import { execFile } from "node:child_process";
 import path from "node:path";
+import { promisify } from "node:util";
 import { API_KEY, json, killCli, post, REPO_ROOT, type RunningCli, startCli } from "./support";
 
 const FIXTURES = path.join(REPO_ROOT, "__tests__", "fixtures");
@@ -105,4 +107,19 @@ describe("npm start with presets/all-in-one.json", () => {
   it("every route asks for the API key", async () => {
     for (const route of Object.keys(MODEL_DIRS)) expect((await post(routeUrl(route), { text: "x" }, {})).status).toBe(403);
   });
+
+  it("npm run smoke passes every documented case of every route", async () => {
+    const smoke = (route: string, task: string) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", "tools/smoke.ts", "--url", routeUrl(route), "--task", task, "--key", API_KEY], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, APP_CONFIG: path.join(REPO_ROOT, "presets", "all-in-one.json") },
+        timeout: 60_000,
+      }).then(
+        () => [route, "passed"],
+        (error: { stdout: string }) => [route, error.stdout],
+      );
+    const tasks = { sentiment: "text-classification", qa: "question-answering", generate: "text2text-generation", embeddings: "feature-extraction", paraphrase: "sentence-pair-classification" };
+    const outcomes = await Promise.all(Object.entries(tasks).map(([route, task]) => smoke(route, task)));
+    expect(outcomes).toEqual(Object.keys(tasks).map((route) => [route, "passed"]));
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { loadConfig } from "../../config";
-import { modelDirsFor, UsageError } from "../../local/cli";
+import { UsageError } from "../../lib/errors";
+import { modelDirsFor } from "../../local/cli";
 
 const hub = (name: string, task: string) => ({ name, task, modelSource: `hub:org/${name}` });
 const two = loadConfig({ context: { services: [hub("qa", "question-answering"), hub("embeddings", "feature-extraction")] } }).services;

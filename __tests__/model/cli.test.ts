@@ -36,6 +36,19 @@ describe("model:pack and model:check", () => {
     });
   });
 
+  it("model:pack prints a user error's message and no stack trace", async () => {
+    await expect(run(tsx, [tool("model-pack"), path.join(root, "absent"), "--out", path.join(root, "x.tar.gz")])).rejects.toMatchObject({
+      code: 1,
+      stderr: `model:pack: ${path.join(root, "absent")}: not a directory\n`,
+    });
+  });
+
+  it("model:pack prints the stack of an error that is not a user error", async () => {
+    fs.writeFileSync(path.join(root, "file"), "");
+    const failed = run(tsx, [tool("model-pack"), dir, "--out", path.join(root, "file", "x.tar.gz")]);
+    await expect(failed).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^model:pack: Error: EEXIST[^\n]*\n\s+at /) });
+  });
+
   it("model:check exits 0 on a good directory and 1 with one line per problem", async () => {
     expect((await run(tsx, [tool("model-check"), dir])).stdout).toContain("ready to pack");
     fs.rmSync(path.join(dir, "config.json"));

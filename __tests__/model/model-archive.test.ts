@@ -4,11 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { list } from "tar";
-import {
-  ModelDirectoryError,
-  packModelDirectory,
-  packModelDirectoryCached,
-} from "../../lib/model-archive";
+import { listModelDirectory, ModelDirectoryError } from "../../lib/model-directory";
+import { packModelDirectory } from "../../lib/model-pack";
+import { packModelDirectoryCached } from "../../lib/model-pack-cache";
 import { makeModelDirectory, tempDir, writeFiles } from "./fixtures";
 
 interface ListedEntry {
@@ -48,7 +46,7 @@ describe("packModelDirectory", () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it("puts sorted files at the archive root with code/ included", async () => {
-    const result = await packModelDirectory(dir, path.join(root, "model.tar.gz"));
+    const result = await packModelDirectory(listModelDirectory(dir), path.join(root, "model.tar.gz"));
     const entries = await listArchive(result.path);
     expect(entries.map((e) => e.path)).toEqual([
       "code/",
@@ -69,7 +67,7 @@ describe("packModelDirectory", () => {
     fs.chmodSync(path.join(dir, "code", "inference.py"), 0o775);
     fs.chmodSync(path.join(dir, "code"), 0o700);
     fs.utimesSync(path.join(dir, "vocab.txt"), new Date("2031-05-01"), new Date("2031-05-01"));
-    const entries = await listArchive((await packModelDirectory(dir, path.join(root, "m.tar.gz"))).path);
+    const entries = await listArchive((await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"))).path);
     for (const entry of entries) {
       expect(entry.mode).toBe(entry.type === "Directory" ? 0o755 : 0o644);
       expect(entry.mtime?.getTime()).toBe(0);
@@ -78,21 +76,21 @@ describe("packModelDirectory", () => {
   });
 
   it("produces the same bytes on every run and after touching files", async () => {
-    const first = await packModelDirectory(dir, path.join(root, "a.tar.gz"));
+    const first = await packModelDirectory(listModelDirectory(dir), path.join(root, "a.tar.gz"));
     fs.utimesSync(path.join(dir, "config.json"), new Date(), new Date("2020-01-01"));
-    const second = await packModelDirectory(dir, path.join(root, "b.tar.gz"));
+    const second = await packModelDirectory(listModelDirectory(dir), path.join(root, "b.tar.gz"));
     expect(second.sha256).toBe(first.sha256);
     expect(fs.readFileSync(second.path).equals(fs.readFileSync(first.path))).toBe(true);
   });
 
   it("changes the digest when content changes", async () => {
-    const first = await packModelDirectory(dir, path.join(root, "a.tar.gz"));
+    const first = await packModelDirectory(listModelDirectory(dir), path.join(root, "a.tar.gz"));
     writeFiles(dir, { "code/inference.py": "def transform_fn(model, data, ct, accept):\n    return data\n" });
-    expect((await packModelDirectory(dir, path.join(root, "b.tar.gz"))).sha256).not.toBe(first.sha256);
+    expect((await packModelDirectory(listModelDirectory(dir), path.join(root, "b.tar.gz"))).sha256).not.toBe(first.sha256);
   });
 
   it("writes a multi-member gzip without platform bytes that round-trips through tar -xzf", async () => {
-    const { path: archive } = await packModelDirectory(dir, path.join(root, "m.tar.gz"));
+    const { path: archive } = await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"));
     const bytes = fs.readFileSync(archive);
     expect([...bytes.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
     expect(bytes.indexOf(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]), 10)).toBeGreaterThan(0);
@@ -107,7 +105,7 @@ describe("packModelDirectory", () => {
   });
 
   it("is read by Python's tarfile, as SageMaker tooling does", async () => {
-    const { path: archive } = await packModelDirectory(dir, path.join(root, "m.tar.gz"));
+    const { path: archive } = await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"));
     const script = "import sys, tarfile; print(' '.join(m.name for m in tarfile.open(sys.argv[1])))";
     const names = execFileSync("python3", ["-c", script, archive], { encoding: "utf8" }).trim();
     expect(names).toBe("code code/inference.py code/requirements.txt config.json model.safetensors tokenizer_config.json vocab.txt");
@@ -116,7 +114,7 @@ describe("packModelDirectory", () => {
   it("stores random-like members and Huffman-codes the rest, both readable by tar and tarfile", async () => {
     const random = randomBytes(9 * 1024 * 1024);
     writeFiles(dir, { "model.safetensors": random, "tokenizer.json": "{\"vocab\": 1}".repeat(100_000) });
-    const { path: archive, bytes } = await packModelDirectory(dir, path.join(root, "m.tar.gz"));
+    const { path: archive, bytes } = await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"));
     const tarBytes = zlib.gunzipSync(fs.readFileSync(archive)).length;
     // ~9 MiB stored (5 bytes per 64 KiB block + 18 per member), ~1.2 MB of JSON deflated.
     expect(bytes).toBeLessThan(random.length + 600_000);
@@ -133,7 +131,7 @@ describe("packModelDirectory", () => {
 
   it("reports progress up to the tar stream size", async () => {
     const calls: Array<[number, number]> = [];
-    await packModelDirectory(dir, path.join(root, "m.tar.gz"), { onProgress: (done, total) => calls.push([done, total]) });
+    await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"), { onProgress: (done, total) => calls.push([done, total]) });
     expect(calls.length).toBeGreaterThan(2);
     const [done, total] = calls[calls.length - 1];
     expect(done).toBe(total);
@@ -149,7 +147,7 @@ describe("packModelDirectory", () => {
       ".cache/huggingface/x": "x",
       "tokenizer/README.md": "kept: only the top-level README is left out",
     });
-    const entries = await listArchive((await packModelDirectory(dir, path.join(root, "m.tar.gz"))).path);
+    const entries = await listArchive((await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"))).path);
     const names = entries.map((e) => e.path);
     expect(names).toContain("tokenizer/README.md");
     expect(names.filter((n) => /pycache|tests|^README|\.part|\.cache/.test(n))).toEqual([]);
@@ -158,16 +156,14 @@ describe("packModelDirectory", () => {
   it("refuses symlinks, naming the path, and leaves no output behind", async () => {
     fs.symlinkSync(path.join(dir, "config.json"), path.join(dir, "code", "linked.json"));
     const out = path.join(root, "m.tar.gz");
-    const failure = packModelDirectory(dir, out);
+    const failure = packModelDirectory(listModelDirectory(dir), out);
     await expect(failure).rejects.toThrow(ModelDirectoryError);
-    await expect(packModelDirectory(dir, out)).rejects.toThrow("code/linked.json (symlink)");
+    await expect(packModelDirectory(listModelDirectory(dir), out)).rejects.toThrow("code/linked.json (symlink)");
     expect(fs.readdirSync(root)).toEqual(["model"]);
   });
 
-  it("refuses a missing directory", async () => {
-    await expect(packModelDirectory(path.join(root, "nope"), path.join(root, "m.tar.gz"))).rejects.toThrow(
-      /nope: not a directory/,
-    );
+  it("refuses a missing directory", () => {
+    expect(() => listModelDirectory(path.join(root, "nope"))).toThrow(/nope: not a directory/);
   });
 });
 
@@ -185,16 +181,16 @@ describe("packModelDirectoryCached", () => {
 
   it("reuses the archive for an unchanged directory and repacks after a change", async () => {
     const progress = jest.fn();
-    const first = await packModelDirectoryCached(dir, cacheDir, { onProgress: progress });
+    const first = await packModelDirectoryCached(listModelDirectory(dir), cacheDir, { onProgress: progress });
     expect(progress).toHaveBeenCalled();
     progress.mockClear();
 
-    const again = await packModelDirectoryCached(dir, cacheDir, { onProgress: progress });
+    const again = await packModelDirectoryCached(listModelDirectory(dir), cacheDir, { onProgress: progress });
     expect(again).toEqual(first);
     expect(progress).not.toHaveBeenCalled();
 
     writeFiles(dir, { "config.json": "{\"changed\": true}" });
-    const changed = await packModelDirectoryCached(dir, cacheDir);
+    const changed = await packModelDirectoryCached(listModelDirectory(dir), cacheDir);
     expect(changed.sha256).not.toBe(first.sha256);
     expect(changed.sha256).toBe(sha256(changed.path));
     expect(fs.existsSync(first.path)).toBe(false);
@@ -204,9 +200,9 @@ describe("packModelDirectoryCached", () => {
   });
 
   it("repacks when the cached archive is gone", async () => {
-    const first = await packModelDirectoryCached(dir, cacheDir);
+    const first = await packModelDirectoryCached(listModelDirectory(dir), cacheDir);
     fs.rmSync(first.path);
-    const again = await packModelDirectoryCached(dir, cacheDir);
+    const again = await packModelDirectoryCached(listModelDirectory(dir), cacheDir);
     expect(again.sha256).toBe(first.sha256);
     expect(fs.existsSync(again.path)).toBe(true);
   });

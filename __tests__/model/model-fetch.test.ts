@@ -156,4 +156,21 @@ describe("fetchModel against a loopback Hub", () => {
     expect(hub.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights)).toBe(true);
   });
+
+  it("says which host it could not reach and why, not just 'fetch failed'", async () => {
+    hub = await startFakeHub(REPO, "main", standardRepo());
+    const closedUrl = hub.url;
+    await hub.close();
+    hub = undefined;
+    const tsx = path.join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
+    const cli = path.join(__dirname, "..", "..", "tools", "model-fetch.ts");
+
+    const failed = await promisify(execFile)(tsx, [cli, REPO, "--dir", dir], { env: { ...process.env, HF_ENDPOINT: closedUrl } }).then(
+      () => undefined,
+      (error: { stderr: string; code: number }) => error,
+    );
+
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr.trim()).toBe(`model:fetch: cannot reach ${new URL(closedUrl).host}: connect ECONNREFUSED ${new URL(closedUrl).host}`);
+  });
 });

@@ -14,11 +14,15 @@ function archiveMtime(model: PreparedModel): number {
 
 test("a Hub source ships the repo's code/ and does not re-pack it while it is unchanged", async () => {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "prepare-"));
-  const first = await prepareModel(HUB, { cacheDir, codeFiles: CODE_FILES, stagingName: "default" });
-  const packedAt = archiveMtime(first);
-  const second = await prepareModel(HUB, { cacheDir, codeFiles: CODE_FILES, stagingName: "default" });
-  expect(second.archive).toEqual(first.archive);
-  expect(archiveMtime(second)).toBe(packedAt);
+  try {
+    const first = await prepareModel(HUB, { cacheDir, codeFiles: CODE_FILES, stagingName: "default" });
+    const packedAt = archiveMtime(first);
+    const second = await prepareModel(HUB, { cacheDir, codeFiles: CODE_FILES, stagingName: "default" });
+    expect(second.archive).toEqual(first.archive);
+    expect(archiveMtime(second)).toBe(packedAt);
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
 });
 
 describe("a model directory without code/", () => {

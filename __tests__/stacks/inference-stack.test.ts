@@ -17,7 +17,8 @@ import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-g
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
-import { requestBodyJsonSchema, DEFAULT_REQUEST_LIMITS } from "../../contract/text-classification";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+import { requestBodyJsonSchema } from "../../contract/text-classification";
 import { SynthedApp, only, referenced, resourcesOf, statementsOf, synthApp } from "./synth-app";
 
 const DLC = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference";
@@ -129,6 +130,7 @@ describe("inference stack with the default configuration", () => {
       ENDPOINT_NAME: expect.stringMatching(/aws_sagemaker_endpoint\..+\.name/),
       MAX_TEXTS: String(DEFAULT_REQUEST_LIMITS.maxTexts),
       MAX_TEXT_CHARS: String(DEFAULT_REQUEST_LIMITS.maxTextChars),
+      MAX_TOTAL_CHARS: String(DEFAULT_REQUEST_LIMITS.maxTotalChars),
       LOG_REQUEST_TEXT: "false",
       POWERTOOLS_SERVICE_NAME: "finbert",
     });

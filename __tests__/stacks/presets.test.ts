@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SynthedApp, TerraformJson, resourcesOf, statementsOf, synthApp } from "./synth-app";
 import { SECURITY_RULES } from "./security-rules";
-import { contractOf } from "../../contract/tasks";
-import type { Task } from "../../lib/tasks";
+import { readyExample, taskContract } from "../../contract/task-contracts";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
 
 const PRESETS_DIR = path.resolve(__dirname, "..", "..", "presets");
 const PRESETS = fs.readdirSync(PRESETS_DIR).filter((name) => name.endsWith(".json")).sort();
@@ -81,7 +81,7 @@ describe.each(PRESETS)("preset %s", (preset) => {
   });
 
   test("the curl output sends the first route's documented example", () => {
-    const example = contractOf(services[0].task as Task).example;
+    const example = JSON.parse(readyExample(taskContract(services[0].task), DEFAULT_REQUEST_LIMITS).body) as Record<string, unknown>;
     for (const key of Object.keys(example)) expect(app.inferenceJson.output.curl.value).toContain(`"${key}": `);
     expect(app.inferenceJson.output.curl.value).toContain(`/${services[0].name}"`);
   });

@@ -23,9 +23,22 @@ export interface TerraformJson {
 
 const REPO = path.resolve(__dirname, "..", "..");
 
+// Every temp directory made here, removed after the test file that made it (jest evaluates this
+// module once per test file, so the hook below is registered in each of them).
+const scratchDirs: string[] = [];
+function scratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratchDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  sharedModelDir = undefined;
+});
+
 /** A minimal but complete model directory: config, tokenizer, weights, the repo's inference.py. */
 export function makeModelDir(weights = "weights-v1"): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "model-"));
+  const dir = scratchDir("model-");
   fs.mkdirSync(path.join(dir, "code"));
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["BertForSequenceClassification"], id2label: { 0: "Neutral", 1: "Positive", 2: "Negative" } }));
   fs.writeFileSync(path.join(dir, "tokenizer_config.json"), "{}");
@@ -44,7 +57,7 @@ export function defaultModelDir(): string {
 
 /** Builds the app as `cdktf synth` does, with the given environment, into a scratch directory. */
 export async function synthApp(env: Record<string, string> = {}, context: Record<string, unknown> = {}): Promise<SynthedApp> {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+  const scratch = scratchDir("synth-");
   // A configuration file or a services list names its own model sources.
   const ownSources = env.APP_CONFIG !== undefined || context.services !== undefined;
   const prepared = await prepareApp({ env: { ...(ownSources ? {} : { MODEL_SOURCE: defaultModelDir() }), ...env }, context, buildDir: path.join(scratch, "build") });

@@ -1,0 +1,33 @@
+import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../../contract/limits";
+import { DEFAULT_REQUEST_LIMITS, worstCaseEndpointPayloadBytes } from "../../contract/request-limits";
+import { endpointRequest } from "../../lambda/sentiment";
+
+const limits = { maxTexts: 3, maxTextChars: 5, maxTotalChars: 15 };
+
+describe("request limits", () => {
+  it("defaults to 32 texts of at most 10,000 characters, 4,000 in all", () => {
+    expect(DEFAULT_REQUEST_LIMITS).toEqual({ maxTexts: 32, maxTextChars: 10_000, maxTotalChars: 4_000 });
+  });
+
+  it("bounds the endpoint body of a maximal request by the total-character limit", () => {
+    const tight = { maxTexts: 2, maxTextChars: 50, maxTotalChars: 60 };
+    const texts = ["\u0001".repeat(50), "\u0001".repeat(10)];
+
+    const bytes = Buffer.byteLength(JSON.stringify(endpointRequest(texts)));
+
+    expect(bytes).toBeLessThanOrEqual(worstCaseEndpointPayloadBytes(tight));
+    expect(worstCaseEndpointPayloadBytes(tight)).toBeLessThan(worstCaseEndpointPayloadBytes({ ...tight, maxTotalChars: 100 }));
+  });
+
+  it("keeps the worst-case default request under SageMaker's 6 MB payload limit", () => {
+    expect(worstCaseEndpointPayloadBytes(DEFAULT_REQUEST_LIMITS)).toBeLessThan(MAX_ENDPOINT_PAYLOAD_BYTES / 3);
+  });
+
+  it("bounds the real endpoint body of a maximal request of escaped characters", () => {
+    const texts = Array.from({ length: limits.maxTexts }, () => "\u0001".repeat(limits.maxTextChars));
+
+    const bytes = Buffer.byteLength(JSON.stringify(endpointRequest(texts)));
+
+    expect(bytes).toBeLessThanOrEqual(worstCaseEndpointPayloadBytes(limits));
+  });
+});

@@ -1,0 +1,108 @@
+// The OpenAPI 3 document of the inference API, from the same zod schemas the handler validates
+// with (requests) and answers with (responses), and the routes and auth mode of the configuration.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import * as z from "zod/mini";
+import type { AppConfig } from "../config";
+import { errorResponseSchema } from "../contract/text-classification";
+import { type TaskContract, taskContract } from "../contract/task-contracts";
+import { type ApiRoute, apiRoutes } from "./api-routes";
+import { inferenceNames } from "../stacks/inference-wiring";
+
+export const OPENAPI_FILE = "openapi.json";
+
+export interface OpenApiOptions {
+  /** The deployed stage's URL (`stage_url` output); default: a URL template with the API id as a variable. */
+  readonly serverUrl?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodMiniType, io: "input" | "output"): Json => z.toJSONSchema(schema, { target: "openapi-3.0", io }) as Json;
+const ref = (kind: "schemas" | "responses" | "securitySchemes", name: string) => ({ $ref: `#/components/${kind}/${name}` });
+const pascal = (text: string) => text.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+
+/** Error answers every route may give, all `{message, requestId}`. */
+function errorResponses(authMode: AppConfig["api"]["authMode"]): Record<string, { name: string; description: string; headers?: Json }> {
+  const retryAfter = { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } };
+  return {
+    "400": { name: "BadRequest", description: "The body is not JSON or breaks the request schema (API Gateway's validator or the handler; the message names the field)" },
+    "403": {
+      name: "Forbidden",
+      description: authMode === "iam" ? "Missing or invalid SigV4 signature, or the caller may not invoke this API" : "Missing or wrong API key (x-api-key)",
+    },
+    "413": { name: "PayloadTooLarge", description: "Body over API Gateway's 10 MB payload limit" },
+    "415": { name: "UnsupportedMediaType", description: "Content-Type is not application/json" },
+    "429": { name: "TooManyRequests", description: "Over the stage's throttling or the API key's daily quota" },
+    "500": { name: "InternalError", description: "Anything unexpected; details only in the logs" },
+    "502": { name: "BadGateway", description: "The model raised or answered something unexpected" },
+    "503": { name: "ServiceUnavailable", description: "The model is loading, throttled or unavailable", headers: retryAfter },
+    "504": { name: "GatewayTimeout", description: "The model did not answer in time" },
+  };
+}
+
+function securityScheme(authMode: AppConfig["api"]["authMode"]): [string, Json] {
+  if (authMode === "iam") {
+    return ["sigv4", { type: "apiKey", name: "Authorization", in: "header", description: "AWS Signature Version 4 (service execute-api)", "x-amazon-apigateway-authtype": "awsSigv4" }];
+  }
+  return ["api_key", { type: "apiKey", name: "x-api-key", in: "header", description: "The usage plan's API key" }];
+}
+
+function operation(route: ApiRoute, contract: TaskContract, errors: ReturnType<typeof errorResponses>): Json {
+  const examples = Object.fromEntries(
+    contract
+      .examples(route.limits)
+      .filter((e) => e.status === 200)
+      .map((e) => [pascal(e.name).replace(/^./, (c) => c.toLowerCase()), { summary: e.name, value: JSON.parse(e.body) as unknown }]),
+  );
+  return {
+    operationId: `${route.method.toLowerCase()}${pascal(route.path)}`,
+    summary: contract.summary,
+    description: `Hugging Face task ${route.task}. Stack output ${route.outputName} has this route's URL and a ready request.`,
+    requestBody: { required: true, content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Request`), examples } } },
+    responses: {
+      "200": { description: "One answer per input, in request order", content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Response`) } } },
+      ...Object.fromEntries(Object.entries(errors).map(([status, e]) => [status, ref("responses", e.name)])),
+    },
+  };
+}
+
+export function openApiDocument(config: AppConfig, options: OpenApiOptions = {}): Json {
+  const routes = apiRoutes(config);
+  const errors = errorResponses(config.api.authMode);
+  const [schemeName, scheme] = securityScheme(config.api.authMode);
+  const schemas: Json = { ErrorResponse: jsonSchema(errorResponseSchema, "output") };
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const contract = taskContract(route.task);
+    schemas[`${contract.schemaName}Request`] = jsonSchema(contract.requestSchema(route.limits), "input");
+    schemas[`${contract.schemaName}Response`] = jsonSchema(contract.responseSchema, "output");
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, contract, errors) };
+  }
+  const server = options.serverUrl
+    ? { url: options.serverUrl }
+    : {
+        url: `https://{restApiId}.execute-api.${config.region}.amazonaws.com/${config.api.stageName}`,
+        variables: { restApiId: { default: "restApiId", description: "The REST API's id (the host of the stage_url output)" } },
+      };
+  const version = (JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
+  return {
+    openapi: "3.0.3",
+    info: { title: inferenceNames(config.namePrefix).apiName, version, description: "Hugging Face model inference on a SageMaker endpoint. Every error answer is JSON {message, requestId}." },
+    servers: [server],
+    security: [{ [schemeName]: [] }],
+    paths,
+    components: {
+      schemas,
+      responses: Object.fromEntries(
+        Object.values(errors).map((e) => [e.name, { description: e.description, ...(e.headers && { headers: e.headers }), content: { "application/json": { schema: ref("schemas", "ErrorResponse") } } }]),
+      ),
+      securitySchemes: { [schemeName]: scheme },
+    },
+  };
+}
+
+export function writeOpenApi(file: string, config: AppConfig, options: OpenApiOptions = {}): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(openApiDocument(config, options), null, 2)}\n`);
+}

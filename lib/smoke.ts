@@ -1,0 +1,136 @@
+// `npm run smoke`: sends each route's documented requests and a few bad ones to a deployed (or
+// local) API and checks status and response shape. The cases come from the task contracts.
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
+import * as z from "zod/mini";
+import type { RequestLimits } from "../contract/request-limits";
+import { errorResponseSchema } from "../contract/text-classification";
+import { type ContractExample, readyExample, taskContract } from "../contract/task-contracts";
+
+/** Credentials as the signer takes them, e.g. the SDK's default provider chain. */
+export type CredentialProvider = ConstructorParameters<typeof SignatureV4>[0]["credentials"];
+
+export interface SmokeRoute {
+  /** Shown in the table, e.g. `POST /v1/sentiment`. */
+  readonly label: string;
+  /** Full URL of the route. */
+  readonly url: string;
+  readonly task: string;
+}
+
+/** How requests authenticate: what the stage requires. */
+export type SmokeAuth =
+  | { readonly mode: "api-key"; readonly apiKey: string }
+  | { readonly mode: "iam"; readonly region: string; readonly credentials: CredentialProvider }
+  | { readonly mode: "token"; readonly token: string };
+
+export interface SmokeCase {
+  readonly route: SmokeRoute;
+  readonly example: ContractExample;
+  /** `none` or `wrong`: a case the stage must refuse. */
+  readonly credentials: "valid" | "none" | "wrong";
+}
+
+export interface SmokeResult {
+  readonly route: string;
+  readonly name: string;
+  readonly expected: number;
+  /** 0 when no answer came. */
+  readonly status: number;
+  readonly latencyMs: number;
+  /** Why the case failed; undefined when it passed. */
+  readonly problem?: string;
+}
+
+/** The documented requests of each route's task, then the auth failures the stage must refuse. */
+export function smokeCases(routes: readonly SmokeRoute[], auth: SmokeAuth, limitsOf: (route: SmokeRoute) => RequestLimits): SmokeCase[] {
+  return routes.flatMap((route) => {
+    const limits = limitsOf(route);
+    const contract = taskContract(route.task);
+    const documented = contract.examples(limits).map((example): SmokeCase => ({ route, example, credentials: "valid" }));
+    const body = readyExample(contract, limits).body;
+    const refused = (name: string, status: number, credentials: "none" | "wrong"): SmokeCase => ({ route, example: { name, body, status, response: errorResponseSchema }, credentials });
+    const authCases =
+      auth.mode === "api-key"
+        ? [refused("no API key", 403, "none"), refused("a wrong API key", 403, "wrong")]
+        : auth.mode === "iam"
+          ? [refused("unsigned", 403, "none")]
+          : [refused("no token", 401, "none")];
+    return [...documented, ...authCases];
+  });
+}
+
+async function authHeaders(auth: SmokeAuth, credentials: SmokeCase["credentials"], url: URL, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
+  if (credentials === "none") return headers;
+  if (auth.mode === "api-key") return { ...headers, "x-api-key": credentials === "valid" ? auth.apiKey : `wrong-${auth.apiKey}` };
+  if (auth.mode === "token") return { ...headers, authorization: `Bearer ${credentials === "valid" ? auth.token : "wrong"}` };
+  return signRequest(auth, url, headers, body);
+}
+
+/** SigV4-signs a POST for API Gateway (`execute-api`) with the AWS SDK's signer. */
+export async function signRequest(auth: Extract<SmokeAuth, { mode: "iam" }>, url: URL, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
+  const signer = new SignatureV4({ service: "execute-api", region: auth.region, credentials: auth.credentials, sha256: Hash.bind(null, "sha256") });
+  const query = Object.fromEntries(url.searchParams);
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port === "" ? undefined : Number(url.port),
+    path: url.pathname,
+    query,
+    headers: { ...headers, host: url.host },
+    body,
+  });
+  // fetch sets Host itself, to the same value that was signed.
+  const { host: _host, ...rest } = signed.headers;
+  return rest;
+}
+
+function problemWith(example: ContractExample, status: number, text: string): string | undefined {
+  if (status !== example.status) return `expected status ${example.status}, got ${status}: ${text.slice(0, 200)}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return `answer is not JSON: ${text.slice(0, 200)}`;
+  }
+  const parsed = example.response.safeParse(json);
+  return parsed.success ? undefined : `unexpected answer ${text.slice(0, 200)}: ${z.prettifyError(parsed.error).replace(/\n/g, " ")}`;
+}
+
+export async function runCase(smokeCase: SmokeCase, auth: SmokeAuth, timeoutMs: number): Promise<SmokeResult> {
+  const { route, example } = smokeCase;
+  const url = new URL(route.url);
+  const base = { route: route.label, name: example.name, expected: example.status };
+  const started = performance.now();
+  try {
+    const headers = await authHeaders(auth, smokeCase.credentials, url, { "content-type": "application/json" }, example.body);
+    const reply = await fetch(url, { method: "POST", headers, body: example.body, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await reply.text();
+    const latencyMs = Math.round(performance.now() - started);
+    return { ...base, status: reply.status, latencyMs, problem: problemWith(example, reply.status, text) };
+  } catch (error) {
+    const cause = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
+    return { ...base, status: 0, latencyMs: Math.round(performance.now() - started), problem: `no answer: ${cause}` };
+  }
+}
+
+/** Runs the cases one after another (the stage is throttled), in order. */
+export async function runSmoke(cases: readonly SmokeCase[], auth: SmokeAuth, timeoutMs: number): Promise<SmokeResult[]> {
+  const results: SmokeResult[] = [];
+  for (const smokeCase of cases) results.push(await runCase(smokeCase, auth, timeoutMs));
+  return results;
+}
+
+export function formatResults(results: readonly SmokeResult[]): string {
+  const rows = [
+    ["route", "case", "expected", "status", "latency", "result"],
+    ...results.map((r) => [r.route, r.name, String(r.expected), r.status === 0 ? "-" : String(r.status), `${r.latencyMs} ms`, r.problem === undefined ? "ok" : "FAIL"]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+  const failures = results.filter((r) => r.problem !== undefined);
+  const details = failures.map((r) => `FAIL ${r.route} "${r.name}": ${r.problem}`);
+  const summary = `${results.length} cases, ${results.length - failures.length} passed, ${failures.length} failed`;
+  return [...table, "", ...details, ...(details.length > 0 ? [""] : []), summary].join("\n");
+}
