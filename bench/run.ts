@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const BENCHES = ["synth", "lambda", "pack", "local"];
+const BENCHES = ["synth", "lambda", "pack", "local", "model"];
 
 let failed = false;
 for (const name of BENCHES) {

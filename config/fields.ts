@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_REQUEST_LIMITS } from "../lambda/contract";
+import { QUANTIZATIONS } from "../lib/container-env";
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -47,6 +48,7 @@ export const FIELDS = {
   transformersVersion: { env: "TRANSFORMERS_VERSION", default: "4.51.3", schema: z.string(), doc: "transformers version of the inference container" },
   pytorchVersion: { env: "PYTORCH_VERSION", default: "2.6.0", schema: z.string(), doc: "PyTorch version of the inference container" },
   containerLogLevel: { env: "CONTAINER_LOG_LEVEL", default: 20, schema: int(10, 50), doc: "`SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level)" },
+  quantization: { env: "MODEL_QUANTIZATION", default: "none", schema: oneOf(QUANTIZATIONS), doc: "`dynamic-int8` quantizes the model's Linear layers at load on CPU instances (faster, scores differ slightly; see the README's figures); ignored on GPUs" },
   endpointMode: { env: "ENDPOINT_MODE", default: "real-time", schema: oneOf(["real-time", "serverless"] as const), doc: "real-time instances or serverless inference" },
   instanceType: { env: "INSTANCE_TYPE", default: "ml.m5.large", schema: pattern(/^ml\.(?!inf|trn)[a-z0-9]+\.[a-z0-9]+$/, "a SageMaker instance type such as ml.m5.large (Inferentia/Trainium need Neuron images, not supported)"), doc: "real-time instance type; `ml.g*`/`ml.p*` select the GPU image" },
   instanceCount: { env: "INSTANCE_COUNT", default: 1, schema: int(1, 10), doc: "real-time instance count" },

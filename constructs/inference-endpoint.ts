@@ -8,6 +8,7 @@ import { SagemakerEndpointConfiguration, SagemakerEndpointConfigurationProductio
 import { SagemakerEndpoint } from "@cdktf/provider-aws/lib/sagemaker-endpoint";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DlcImage } from "../lib/dlc-image";
+import { Quantization, servingEnvironment } from "../lib/container-env";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import { ModelArtifact } from "./model-artifact";
 
@@ -29,6 +30,11 @@ export interface InferenceEndpointProps {
   /** Hugging Face pipeline task (`HF_TASK`). */
   readonly task: string;
   readonly containerLogLevel: number;
+  /**
+   * Quantization model_fn applies on CPU (`MODEL_QUANTIZATION`).
+   * @default "none"
+   */
+  readonly quantization?: Quantization;
   readonly capacity: EndpointCapacity;
   readonly logRetentionDays: number;
 }
@@ -76,6 +82,7 @@ export class InferenceEndpoint extends Construct {
       SAGEMAKER_REGION: props.region,
       SAGEMAKER_CONTAINER_LOG_LEVEL: String(props.containerLogLevel),
       HF_TASK: props.task,
+      ...servingEnvironment(props.capacity, props.quantization ?? "none"),
       ...(props.hubModel ? { HF_MODEL_ID: props.hubModel.modelId, HF_MODEL_REVISION: props.hubModel.revision } : {}),
     };
     const identity = { image: props.image.uri, data: props.artifact.contentId, environment, isolation: this.networkIsolation };

@@ -11,6 +11,7 @@ import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
+import { servingEnvironment } from "../lib/container-env";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./runtime";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -113,7 +114,8 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       python: options.python,
       modelDir: options.modelDir,
       port: options.ports.model,
-      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region },
+      // The deployed container's workers, threads and quantization, so local figures mean something.
+      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region, ...servingEnvironment(config.endpoint, config.model.quantization) },
       readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       log: (line) => log("model", line),
     });

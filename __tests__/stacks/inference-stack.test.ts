@@ -90,6 +90,11 @@ describe("inference stack with the default configuration", () => {
     });
   });
 
+  test("sizes the container's model-server workers and torch threads to ml.m5.large and passes the quantization", () => {
+    const model = only(app.inferenceJson, "aws_sagemaker_model") as { primary_container: { environment: Record<string, string> } };
+    expect(model.primary_container.environment).toMatchObject({ SAGEMAKER_MODEL_SERVER_WORKERS: "1", MODEL_TORCH_THREADS: "2", MODEL_QUANTIZATION: "none" });
+  });
+
   test("names endpoint configurations by prefix and replaces them create-before-destroy, on one ml.m5.large", () => {
     expect(only(app.inferenceJson, "aws_sagemaker_endpoint_configuration")).toMatchObject({
       name_prefix: "finbert-config-",
