@@ -5,7 +5,8 @@
  * dynamic int8 quantization; variants run in their own processes, interleaved, so load from other
  * work hits them alike. Then workers x threads at 1, 4 and 16 concurrent clients.
  * Python: $ML_PYTHON, else /tmp/mlvenv/bin/python, else python3; skips where torch is missing.
- * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2; MODEL_BENCH_SERVE=0 skips workers)
+ * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2; MODEL_BENCH_THREADS torch threads,
+ * default 1; MODEL_BENCH_SERVE=0 skips workers x threads)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -16,6 +17,9 @@ const SCRIPT = path.join(__dirname, "model_bench.py");
 const VARIANTS = ["seed", "project", "project-int8"] as const;
 type Variant = (typeof VARIANTS)[number];
 const ROUNDS = Number(process.env.MODEL_BENCH_ROUNDS ?? 2);
+// Every variant gets the same torch thread count. 1 by default: on a shared machine two threads
+// per process wait on each other whenever another process holds a core (3-10x slower here).
+const THREADS = Number(process.env.MODEL_BENCH_THREADS ?? 1);
 const WORKERS_X_THREADS = [[1, 2], [2, 1], [2, 2]] as const;
 const CLIENTS = [1, 4, 16];
 
@@ -85,6 +89,8 @@ function variantTable(runs: VariantRun[]): void {
   const last = (v: Variant) => byVariant(v)[byVariant(v).length - 1];
   console.log(`agreement, int8 vs float (project): ${agreement(last("project-int8"), last("project"))}`);
   console.log(`agreement, project vs seed:         ${agreement(last("project"), last("seed"))}`);
+  // Random weights give near-uniform scores, so few distinct top labels make agreement weak evidence.
+  console.log(`distinct top labels of the float model on these texts: ${new Set(last("project").scores.map(top)).size} of 3 (random weights)`);
 }
 
 function main(): void {
@@ -98,12 +104,12 @@ function main(): void {
     const modelDir = path.join(scratch, "model");
     python(bin, ["build", modelDir]);
     console.log(`BERT-base, FinBERT tone's shape, random weights; ${os.cpus().length} vCPUs (${os.cpus()[0]?.model ?? "?"}); ${bin}`);
-    console.log(`32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; x seed > 1 is better`);
+    console.log(`32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; ${THREADS} torch thread(s) in every variant; x seed > 1 is better`);
     const runs: VariantRun[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of VARIANTS) {
         const load = loadAverage();
-        const run = { ...(JSON.parse(python(bin, ["run", modelDir, variant])) as Omit<VariantRun, "load">), load };
+        const run = { ...(JSON.parse(python(bin, ["run", modelDir, variant, String(THREADS)])) as Omit<VariantRun, "load">), load };
         runs.push(run);
         console.log(`  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`);
       }

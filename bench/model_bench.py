@@ -1,7 +1,7 @@
 """Model benchmark worker for bench/model.ts (needs torch and transformers; runs offline).
 
   model_bench.py build DIR           a BERT-base classifier of FinBERT tone's shape, random weights
-  model_bench.py run DIR VARIANT     one variant's timings as one JSON line; VARIANT is
+  model_bench.py run DIR VARIANT T   one variant's timings with T torch threads, one JSON line; VARIANT is
                                      seed (a text-classification pipeline, all scores, text by text,
                                      no truncation), project (model/code/inference.py as the container
                                      runs it) or project-int8 (the same with MODEL_QUANTIZATION=dynamic-int8)
@@ -110,10 +110,13 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))]
 
 
-def run(model_dir, variant):
+def run(model_dir, variant, threads):
     if variant == "project-int8":
         os.environ["MODEL_QUANTIZATION"] = "dynamic-int8"
+    os.environ["MODEL_TORCH_THREADS"] = str(threads)
     import torch
+
+    torch.set_num_threads(threads)
 
     classify = seed_classifier(model_dir) if variant == "seed" else project_classifier(model_dir)
     mixed, single = texts()
@@ -189,8 +192,8 @@ def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "build" and len(argv) == 3:
         build(argv[2])
-    elif command == "run" and len(argv) == 4 and argv[3] in ("seed", "project", "project-int8"):
-        run(argv[2], argv[3])
+    elif command == "run" and len(argv) == 5 and argv[3] in ("seed", "project", "project-int8"):
+        run(argv[2], argv[3], int(argv[4]))
     elif command == "serve" and len(argv) == 7:
         serve(argv[2], *(int(value) for value in argv[3:]))
     else:

@@ -27,8 +27,8 @@ describe("instance type table", () => {
 });
 
 describe("workers and threads", () => {
-  test("a CPU instance runs one worker with a torch thread per vCPU", () => {
-    expect(workersAndThreads({ vcpus: 8, memoryGiB: 32, gpus: 0, gpuMemoryGiB: 0 })).toEqual({ workers: 1, threads: 8 });
+  test("a CPU instance runs one single-threaded worker per vCPU", () => {
+    expect(workersAndThreads({ vcpus: 8, memoryGiB: 32, gpus: 0, gpuMemoryGiB: 0 })).toEqual({ workers: 8, threads: 1 });
   });
 
   test("a GPU instance runs one worker per GPU and shares the vCPUs among them", () => {
@@ -38,7 +38,7 @@ describe("workers and threads", () => {
 
 describe("serving environment", () => {
   test("sets workers, threads and quantization for ml.m5.large", () => {
-    expect(servingEnvironment(realTime("ml.m5.large"), "dynamic-int8")).toEqual({ MODEL_QUANTIZATION: "dynamic-int8", SAGEMAKER_MODEL_SERVER_WORKERS: "1", MODEL_TORCH_THREADS: "2" });
+    expect(servingEnvironment(realTime("ml.m5.large"), "dynamic-int8")).toEqual({ MODEL_QUANTIZATION: "dynamic-int8", SAGEMAKER_MODEL_SERVER_WORKERS: "2", MODEL_TORCH_THREADS: "1" });
   });
 
   test("runs one worker per GPU on ml.g5.12xlarge", () => {
@@ -52,12 +52,12 @@ describe("serving environment", () => {
 });
 
 describe("configuration", () => {
-  test("quantization defaults to none", () => {
-    expect(loadConfig({}).model.quantization).toBe("none");
+  test("quantization defaults to dynamic int8", () => {
+    expect(loadConfig({}).model.quantization).toBe("dynamic-int8");
   });
 
   test("quantization is read from MODEL_QUANTIZATION", () => {
-    expect(loadConfig({ env: { MODEL_QUANTIZATION: "dynamic-int8" } }).model.quantization).toBe("dynamic-int8");
+    expect(loadConfig({ env: { MODEL_QUANTIZATION: "none" } }).model.quantization).toBe("none");
   });
 
   test("an unknown quantization fails naming the field and the allowed values", () => {

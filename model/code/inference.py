@@ -67,7 +67,7 @@ def model_fn(model_dir: str) -> ModelBundle:
         with warnings.catch_warnings():
             # torch >= 2.10 flags torch.ao.quantization as deprecated; the DLCs' torch 2.6 does not.
             warnings.simplefilter("ignore")
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
     config = model.config
     labels = [config.id2label[i] for i in range(config.num_labels)]
     return ModelBundle(
