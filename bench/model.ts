@@ -5,7 +5,7 @@
  * dynamic int8 quantization; variants run in their own processes, interleaved, so load from other
  * work hits them alike. Then workers x threads at 1, 4 and 16 concurrent clients.
  * Python: $ML_PYTHON, else /tmp/mlvenv/bin/python, else python3; skips where torch is missing.
- * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2; MODEL_BENCH_THREADS torch threads,
+ * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2, 0 skips the variants; MODEL_BENCH_THREADS torch threads,
  * default 1; MODEL_BENCH_SERVE=0 skips workers x threads)
  */
 import { spawnSync } from "node:child_process";
@@ -114,7 +114,7 @@ function main(): void {
         console.log(`  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`);
       }
     }
-    variantTable(runs);
+    if (runs.length > 0) variantTable(runs);
     if (process.env.MODEL_BENCH_SERVE === "0") return;
     console.log("\nworkers x torch threads, one 30-word text per request (project path, float)");
     console.log(["workers", "threads", "clients", "requests", "req/s", "p50 ms", "p99 ms", "load 1m"].map((h) => cell(h, 10)).join(""));
