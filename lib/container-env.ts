@@ -20,7 +20,7 @@ export function instanceSpec(instanceType: string): InstanceSpec | undefined {
   return Object.hasOwn(INSTANCE_TYPES, instanceType) ? INSTANCE_TYPES[instanceType] : undefined;
 }
 
-/** Workers and torch threads per worker for an instance (see the README's "Model server workers"). */
+/** Workers and torch threads per worker for an instance (see the README's "Model speed"). */
 export function workersAndThreads(spec: InstanceSpec): { workers: number; threads: number } {
   if (spec.gpus > 0) {
     // One worker per GPU (the model server spreads workers over the GPUs); the CPU only tokenizes.
