@@ -7,6 +7,7 @@ import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 import { UserError } from "../lib/errors";
+import { instanceSpec, Quantization } from "../lib/container-env";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -24,6 +25,7 @@ export interface AppConfig {
     readonly transformersVersion: string;
     readonly pytorchVersion: string;
     readonly containerLogLevel: number;
+    readonly quantization: Quantization;
     /** The inference image for this region, versions and processor, resolved at load. */
     readonly image: DlcImage;
   };
@@ -96,6 +98,9 @@ function crossFieldProblems(c: RawConfig): string[] {
   if (c.bootstrapStateInBucket && c.stateBucket === "") {
     problems.push(`${where("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);
   }
+  if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
+    problems.push(`${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`);
+  }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
   const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
   if (worstCase > payloadLimit) {
@@ -131,6 +136,7 @@ function shape(c: RawConfig, source: ModelSource, image: DlcImage): AppConfig {
       transformersVersion: c.transformersVersion,
       pytorchVersion: c.pytorchVersion,
       containerLogLevel: c.containerLogLevel,
+      quantization: c.quantization,
       image,
     },
     endpoint,

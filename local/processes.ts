@@ -14,6 +14,7 @@ import { type ModelServer, startModelServer } from "./model-server";
 import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
 import { UserError } from "../lib/errors";
+import { servingEnvironment } from "../lib/container-env";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
@@ -110,7 +111,8 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       python: options.python,
       modelDir: options.modelDir,
       port: options.ports.model,
-      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region },
+      // The deployed container's workers, threads and quantization, so local figures mean something.
+      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region, ...servingEnvironment(config.endpoint, config.model.quantization) },
       readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       log: (line) => log("model", line),
     });

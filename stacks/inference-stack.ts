@@ -49,6 +49,7 @@ export class InferenceStack extends TerraformStack {
       hubModel: props.model.hubModel,
       task: config.model.task,
       containerLogLevel: config.model.containerLogLevel,
+      quantization: config.model.quantization,
       capacity: config.endpoint,
       logRetentionDays: config.logRetentionDays,
     });
