@@ -11,6 +11,7 @@ import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/d
 import { UserError } from "../lib/errors";
 import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
 import { modelArchiveFacts, modelDirectoryFacts } from "../lib/prepare-model";
+import { instanceSpec, type Quantization } from "../lib/container-env";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -26,6 +27,7 @@ export interface ServiceConfig {
     readonly transformersVersion: string;
     readonly pytorchVersion: string;
     readonly containerLogLevel: number;
+    readonly quantization: Quantization;
     /** The inference image for this region, versions and processor, resolved at load. */
     readonly image: DlcImage;
   };
@@ -171,6 +173,9 @@ function resolveImage(region: string, app: Pick<RawConfig, "transformersVersion"
 
 function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
   const problems: string[] = [];
+  if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
+    problems.push(`${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`);
+  }
   if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
     problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
   }
@@ -187,7 +192,7 @@ function shapeService(c: ServiceRaw, name: string | undefined, task: Task, sourc
     name,
     routePath: c.routePath,
     task,
-    model: { source, transformersVersion: app.transformersVersion, pytorchVersion: app.pytorchVersion, containerLogLevel: c.containerLogLevel, image },
+    model: { source, transformersVersion: app.transformersVersion, pytorchVersion: app.pytorchVersion, containerLogLevel: c.containerLogLevel, quantization: c.quantization, image },
     endpoint:
       c.endpointMode === "serverless"
         ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }

@@ -8,6 +8,7 @@ import { SagemakerModel } from "@cdktf/provider-aws/lib/sagemaker-model";
 import { SagemakerEndpointConfiguration, SagemakerEndpointConfigurationProductionVariants } from "@cdktf/provider-aws/lib/sagemaker-endpoint-configuration";
 import { SagemakerEndpoint } from "@cdktf/provider-aws/lib/sagemaker-endpoint";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { Quantization, servingEnvironment } from "../lib/container-env";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import type { ModelArtifactRef } from "./model-artifact";
 import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
@@ -59,6 +60,11 @@ export interface InferenceEndpointProps {
   readonly task?: string;
   /** `SAGEMAKER_CONTAINER_LOG_LEVEL` (Python logging level). @default 20, INFO (ENDPOINT_DEFAULTS.containerLogLevel) */
   readonly containerLogLevel?: number;
+  /**
+   * Quantization model_fn applies on CPU (`MODEL_QUANTIZATION`).
+   * @default "none"
+   */
+  readonly quantization?: Quantization;
   /** @default one real-time ml.m5.large instance (ENDPOINT_DEFAULTS.realTime) */
   readonly capacity?: EndpointCapacity;
   /** Retention of the endpoint's log group. @default 30 days (DEFAULT_LOG_RETENTION_DAYS) */
@@ -116,6 +122,7 @@ export class InferenceEndpoint extends Construct {
       SAGEMAKER_REGION: target.region,
       SAGEMAKER_CONTAINER_LOG_LEVEL: String(props.containerLogLevel ?? ENDPOINT_DEFAULTS.containerLogLevel),
       HF_TASK: props.task ?? ENDPOINT_DEFAULTS.task,
+      ...servingEnvironment(capacity, props.quantization ?? "none"),
       ...(props.hubModel ? { HF_MODEL_ID: props.hubModel.modelId, HF_MODEL_REVISION: props.hubModel.revision } : {}),
     };
     const primaryContainer = { image: props.image.uri, mode: "SingleModel", modelDataUrl: props.artifact.modelDataUrl, environment };

@@ -14,6 +14,7 @@ import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { containerTask, handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
+import { servingEnvironment } from "../lib/container-env";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
@@ -129,7 +130,8 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         python: options.python,
         modelDir: served[i],
         port: options.ports.model === 0 ? 0 : options.ports.model + i,
-        env: { HF_TASK: containerTask(service.task), SAGEMAKER_REGION: config.region },
+        // The deployed container's workers, threads and quantization, so local figures mean something.
+        env: { HF_TASK: containerTask(service.task), SAGEMAKER_REGION: config.region, ...servingEnvironment(service.endpoint, service.model.quantization) },
         readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
         log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
       });

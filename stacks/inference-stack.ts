@@ -92,6 +92,7 @@ export class InferenceStack extends TerraformStack {
       hubModel: model.hubModel,
       task: containerTask(service.task),
       containerLogLevel: service.model.containerLogLevel,
+      quantization: service.model.quantization,
       capacity: service.endpoint,
       logRetentionDays: config.logRetentionDays,
     });

@@ -34,8 +34,9 @@ async function runJest(args: string[]): Promise<Counts> {
   return { passed: r.numPassedTests, failed, skipped: r.numPendingTests + r.numTodoTests };
 }
 
+// ML_PYTHON (e.g. a venv from ../shared/tools/mlvenv.sh) runs the torch tests that skip under plain python3.
 async function runUnittest(dir: string): Promise<Counts> {
-  const run = await runChild("python3", ["-m", "unittest", "discover", "-s", dir, "-t", "."], { captureStderr: true });
+  const run = await runChild(process.env.ML_PYTHON || "python3", ["-m", "unittest", "discover", "-s", dir, "-t", "."], { captureStderr: true });
   process.stderr.write(run.stderr ?? "");
   const ran = Number(/^Ran (\d+) tests?/m.exec(run.stderr ?? "")?.[1] ?? 0);
   const tally = (what: string) => Number(new RegExp(`${what}=(\\d+)`).exec(run.stderr ?? "")?.[1] ?? 0);

@@ -1,18 +1,15 @@
 // presets/all-in-one.json served locally on tiny random-weight models of each architecture, built
 // here offline as plain Hub-style downloads without code/: each route runs the project's own
 // inference code for its task (model/code, model/tasks) with torch and transformers. Skipped where
-// the Python interpreter (REAL_MODEL_PYTHON, default python3) cannot import them.
-import { execFileSync, spawnSync } from "node:child_process";
+// the Python interpreter (ML_PYTHON, default python3) cannot import them.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadLocalConfig } from "../../local/cli";
 import { type LocalStack, startStack } from "../../local/processes";
-import { API_KEY, json, post, REPO_ROOT } from "./support";
+import { API_KEY, hasTorch, json, ML_PYTHON as PYTHON, post, REPO_ROOT } from "./support";
 
-const PYTHON = process.env.REAL_MODEL_PYTHON ?? "python3";
-const FIND_TORCH = "import importlib.util as u, sys; sys.exit(0 if u.find_spec('torch') and u.find_spec('transformers') else 1)";
-const hasTorch = spawnSync(PYTHON, ["-c", FIND_TORCH], { stdio: "ignore" }).status === 0;
 const describeIfTorch = hasTorch ? describe : describe.skip;
 
 const ROUTES = ["sentiment", "qa", "generate", "embeddings", "paraphrase"] as const;

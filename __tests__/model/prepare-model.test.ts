@@ -32,7 +32,9 @@ describe("a model directory without code/", () => {
     made.push(dir);
     return dir;
   };
-  afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  });
   const REPO = path.resolve(__dirname, "..", "..");
   const QA_CODE = {
     "code/inference.py": path.join(REPO, "model", "tasks", "question-answering", "inference.py"),

@@ -91,6 +91,11 @@ describe("inference stack with the default configuration", () => {
     });
   });
 
+  test("sizes the container's model-server workers and torch threads to ml.m5.large and passes the quantization", () => {
+    const model = only(app.inferenceJson, "aws_sagemaker_model") as { primary_container: { environment: Record<string, string> } };
+    expect(model.primary_container.environment).toMatchObject({ SAGEMAKER_MODEL_SERVER_WORKERS: "2", MODEL_TORCH_THREADS: "1", MODEL_QUANTIZATION: "dynamic-int8" });
+  });
+
   test("names endpoint configurations by prefix and replaces them create-before-destroy, on one ml.m5.large", () => {
     expect(only(app.inferenceJson, "aws_sagemaker_endpoint_configuration")).toMatchObject({
       name_prefix: "finbert-config-",
