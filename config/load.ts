@@ -4,7 +4,7 @@ import { FIELDS, FieldName, RawConfig, SERVICE_FIELDS, SERVICE_NAME, ServiceFiel
 import { ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
 import type { RequestLimits } from "../contract/request-limits";
-import { contractOf } from "../contract/tasks";
+import { handlerContract } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
 import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
@@ -180,7 +180,7 @@ function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
     problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
-  const worstCase = contractOf(task).worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
+  const worstCase = handlerContract(task).worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
   if (worstCase > payloadLimit) {
     problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
   }

@@ -15,7 +15,7 @@ import {
   sentencePairExamples,
   sentencePairResponseSchema,
 } from "./task-examples";
-import { TASK_CONTRACTS as HANDLED } from "./tasks";
+import { HANDLER_CONTRACTS as HANDLED } from "./tasks";
 
 /** One documented request and what the API answers to it. */
 export interface ContractExample {

@@ -1,7 +1,8 @@
 // One entry per task the app serves: the request contract (zod schema and the API Gateway model
 // derived from it), the body sent to the endpoint and the mapping of its answer. The handler
 // dispatches on the service's task through this table; the stack and local mode read the JSON
-// schema from it, so the gateway and the handler check the same contract.
+// schema from it, so the gateway and the handler check the same contract. The documented examples
+// and response schemas for tools (OpenAPI, smoke) are contract/task-contracts.ts.
 import * as z from "zod/mini";
 import type { Task } from "../lib/tasks";
 import { predictionsFrom, endpointRequest } from "../lambda/sentiment";
@@ -42,7 +43,7 @@ export interface ChargedTexts {
 }
 
 /** A task's public contract, for limits given as items per request and characters per text. */
-export interface TaskContract {
+export interface HandlerContract {
   /** The request body's schema; a parsed body is what `endpointBody` and `response` take. */
   requestSchema(limits: RequestLimits): z.ZodMiniType;
   /** The same schema as JSON Schema draft-04, for the API Gateway request model. */
@@ -66,7 +67,7 @@ const PER_ITEM_BYTES = 64;
 type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
 const textsOf = (request: SentimentRequest): string[] => (request.text === undefined ? (request.texts ?? []) : [request.text]);
 
-const textClassification: TaskContract = {
+const textClassification: HandlerContract = {
   requestSchema: (limits) => sentimentRequestSchema(limits),
   requestJsonSchema: requestBodyJsonSchema,
   worstCasePayloadBytes: worstCaseEndpointPayloadBytes,
@@ -84,7 +85,7 @@ const textClassification: TaskContract = {
 type EmbeddingRequest = z.infer<ReturnType<typeof embeddingRequestSchema>>;
 const embeddingLimits = (limits: RequestLimits) => ({ maxInputs: limits.maxTexts, maxInputChars: limits.maxTextChars });
 
-const featureExtraction: TaskContract = {
+const featureExtraction: HandlerContract = {
   requestSchema: (limits) => embeddingRequestSchema(embeddingLimits(limits)),
   requestJsonSchema: (limits) => embeddingRequestJsonSchema(embeddingLimits(limits)),
   // {"inputs": [...], "parameters": {"normalize": false}}: the texts plus a small fixed envelope.
@@ -106,7 +107,7 @@ const questionAnsweringLimits = (limits: RequestLimits): QuestionAnsweringLimits
   maxContextChars: limits.maxTextChars,
 });
 
-const questionAnswering: TaskContract = {
+const questionAnswering: HandlerContract = {
   requestSchema: (limits) => questionAnsweringRequestSchema(questionAnsweringLimits(limits)),
   requestJsonSchema: (limits) => questionAnsweringRequestJsonSchema(questionAnsweringLimits(limits)),
   worstCasePayloadBytes: (limits) => {
@@ -124,7 +125,7 @@ const questionAnswering: TaskContract = {
 
 const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({ maxPairs: limits.maxTexts, maxTextChars: limits.maxTextChars });
 
-const sentencePairClassification: TaskContract = {
+const sentencePairClassification: HandlerContract = {
   requestSchema: (limits) => sentencePairRequestSchema(sentencePairLimits(limits)),
   requestJsonSchema: (limits) => sentencePairRequestJsonSchema(sentencePairLimits(limits)),
   worstCasePayloadBytes: (limits) =>
@@ -137,7 +138,7 @@ const sentencePairClassification: TaskContract = {
   response: (output, request) => sentencePairResponseFrom(output, sentencePairInputs(request as SentencePairRequest).length),
 };
 
-const text2textGeneration: TaskContract = {
+const text2textGeneration: HandlerContract = {
   requestSchema: (limits) => generationRequestSchema(limits),
   requestJsonSchema: (limits) => generationRequestJsonSchema(limits),
   worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
@@ -150,7 +151,7 @@ const text2textGeneration: TaskContract = {
 };
 
 /** Every task's contract. */
-export const TASK_CONTRACTS: Readonly<Record<Task, TaskContract>> = {
+export const HANDLER_CONTRACTS: Readonly<Record<Task, HandlerContract>> = {
   "text-classification": textClassification,
   "sentence-pair-classification": sentencePairClassification,
   "question-answering": questionAnswering,
@@ -158,6 +159,6 @@ export const TASK_CONTRACTS: Readonly<Record<Task, TaskContract>> = {
   "feature-extraction": featureExtraction,
 };
 
-export function contractOf(task: Task): TaskContract {
-  return TASK_CONTRACTS[task];
+export function handlerContract(task: Task): HandlerContract {
+  return HANDLER_CONTRACTS[task];
 }

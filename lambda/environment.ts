@@ -1,6 +1,6 @@
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "../contract/request-limits";
-import { TASK_CONTRACTS } from "../contract/tasks";
+import { HANDLER_CONTRACTS } from "../contract/tasks";
 import { TASKS, type Task } from "../lib/tasks";
 
 export interface HandlerConfig {
@@ -85,7 +85,7 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     logRequestText: env.LOG_REQUEST_TEXT === "true",
   };
   // An unknown TASK is already reported; its payload cannot be sized.
-  if (problems.length === 0 && TASK_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
+  if (problems.length === 0 && HANDLER_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
     problems.push(`MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`);
   }
   if (problems.length > 0) {

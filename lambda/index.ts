@@ -1,7 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { fromEnvironment } from "./environment";
-import { contractOf } from "../contract/tasks";
+import { handlerContract } from "../contract/tasks";
 import { createClient, invokeEndpoint } from "./endpoint";
 import { mapError } from "./errors";
 import { jsonResponse, parseRequest } from "./request";
@@ -13,7 +13,7 @@ const config = fromEnvironment(process.env);
 const logger = new Logger();
 const client = createClient(config);
 // The route's task, chosen by the environment: one bundle serves every task.
-const contract = contractOf(config.task);
+const contract = handlerContract(config.task);
 const schema = contract.requestSchema(config.limits);
 
 async function infer(event: APIGatewayProxyEvent, context: Context) {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildSync } from "esbuild";
 import type { AppConfig, ServiceConfig } from "../config";
-import { contractOf } from "../contract/tasks";
+import { handlerContract } from "../contract/tasks";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { checkModelForTask } from "../lib/prepare-model";
@@ -155,7 +155,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       });
       stops.push(() => lambda.close());
       await lambda.start();
-      routes.push({ resourcePath: `/${service.routePath}`, requestSchema: contractOf(service.task).requestJsonSchema(service.limits), invoke: (event) => lambda.invoke(event) });
+      routes.push({ resourcePath: `/${service.routePath}`, requestSchema: handlerContract(service.task).requestJsonSchema(service.limits), invoke: (event) => lambda.invoke(event) });
     }
     const auth: GatewayAuth = config.api.authMode === "iam" ? { mode: "iam" } : { mode: "api-key", apiKey: options.apiKey };
     const gateway: LocalGateway = await startGateway({

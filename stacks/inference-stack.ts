@@ -6,7 +6,7 @@ import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import type { AppConfig, ServiceConfig } from "../config";
 import type { PreparedModel } from "../lib/prepare-model";
-import { contractOf } from "../contract/tasks";
+import { handlerContract } from "../contract/tasks";
 import type { SecureBucket } from "../constructs/secure-bucket";
 import { ModelArtifact } from "../constructs/model-artifact";
 import { InferenceEndpoint } from "../constructs/inference-endpoint";
@@ -56,7 +56,7 @@ export class InferenceStack extends TerraformStack {
 
     const api = new InferenceApi(this, "api", {
       name: inferenceNames(config.namePrefix).apiName,
-      routes: services.map(({ service, handler }) => ({ path: service.routePath, requestSchema: contractOf(service.task).requestJsonSchema(service.limits), handler })),
+      routes: services.map(({ service, handler }) => ({ path: service.routePath, requestSchema: handlerContract(service.task).requestJsonSchema(service.limits), handler })),
       stageName: config.api.stageName,
       authMode: config.api.authMode,
       throttle: config.api.throttle,
