@@ -30,6 +30,15 @@ function descendants(root: number): number[] {
   return found;
 }
 
+/** The command line of a process, or "" when it exited meanwhile. */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 function waitFor(child: ChildProcess, text: string, timeoutMs: number): Promise<string> {
   let stdout = "";
   return new Promise((resolve, reject) => {
@@ -90,7 +99,7 @@ describe("SIGTERM to the npm process", () => {
     const exited = new Promise<number | null>((resolve) => npm!.once("exit", (code) => resolve(code)));
     const deadline = Date.now() + 60_000;
     // Wait until the model server is up: a python process below npm with its worker.
-    while (descendants(npm.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("model_server.py")).length < 2) {
+    while (descendants(npm.pid!).filter((pid) => commandLine(pid).includes("model_server.py")).length < 2) {
       if (Date.now() > deadline) throw new Error("the model server did not start");
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
