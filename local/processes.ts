@@ -76,12 +76,26 @@ function servedDirectory(dir: string, service: ServiceConfig, scratch: string, l
 function buildLambda(dir: string): { bundleFile: string; workerFile: string } {
   const { outFile } = bundleLambda({ entry: path.join(REPO_ROOT, "lambda", "index.ts"), outDir: path.join(dir, "lambda") });
   const workerFile = path.join(dir, "worker.js");
-  buildSync({ entryPoints: [path.join(__dirname, "lambda-worker.ts")], outfile: workerFile, bundle: true, platform: "node", format: "cjs", logLevel: "silent" });
+  buildSync({
+    entryPoints: [path.join(__dirname, "lambda-worker.ts")],
+    outfile: workerFile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+  });
   return { bundleFile: outFile, workerFile };
 }
 
 /** What the function sees in Lambda: its configuration (as the stack sets it) and runtime variables. */
-function lambdaEnvironment(config: AppConfig, service: ServiceConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
+function lambdaEnvironment(
+  config: AppConfig,
+  service: ServiceConfig,
+  runtimeUrl: string,
+  identity: FunctionIdentity,
+  endpointName: string,
+  scratch: string,
+): Record<string, string> {
   return {
     ...handlerEnvironment(config, service, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
@@ -111,7 +125,9 @@ function lambdaEnvironment(config: AppConfig, service: ServiceConfig, runtimeUrl
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config, log } = options;
   if (options.modelDirs.length !== config.services.length) {
-    throw new PreflightError(`give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`);
+    throw new PreflightError(
+      `give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`,
+    );
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];
@@ -131,7 +147,11 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         modelDir: served[i],
         port: options.ports.model === 0 ? 0 : options.ports.model + i,
         // The deployed container's workers, threads and quantization, so local figures mean something.
-        env: { HF_TASK: containerTask(service.task), SAGEMAKER_REGION: config.region, ...servingEnvironment(service.endpoint, service.model.quantization) },
+        env: {
+          HF_TASK: containerTask(service.task),
+          SAGEMAKER_REGION: config.region,
+          ...servingEnvironment(service.endpoint, service.model.quantization),
+        },
         readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
         log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
       });
@@ -139,12 +159,21 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       models.push(model);
     }
     const names = config.services.map((service) => inferenceNames(config.namePrefix, service));
-    const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])) });
+    const runtime: LocalRuntime = await startLocalRuntime({
+      port: options.ports.runtime,
+      region: config.region,
+      endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])),
+    });
     stops.push(runtime.close);
     const routes: GatewayRoute[] = [];
     for (const [i, service] of config.services.entries()) {
       const { endpointName, functionName } = names[i];
-      const identity: FunctionIdentity = { functionName, memoryMb: service.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
+      const identity: FunctionIdentity = {
+        functionName,
+        memoryMb: service.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+        region: config.region,
+        accountId: LOCAL_ACCOUNT_ID,
+      };
       const lambda = new LambdaHost({
         bundleFile,
         workerFile,
@@ -155,7 +184,11 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       });
       stops.push(() => lambda.close());
       await lambda.start();
-      routes.push({ resourcePath: `/${service.routePath}`, requestSchema: handlerContract(service.task).requestJsonSchema(service.limits), invoke: (event) => lambda.invoke(event) });
+      routes.push({
+        resourcePath: `/${service.routePath}`,
+        requestSchema: handlerContract(service.task).requestJsonSchema(service.limits),
+        invoke: (event) => lambda.invoke(event),
+      });
     }
     const auth: GatewayAuth = config.api.authMode === "iam" ? { mode: "iam" } : { mode: "api-key", apiKey: options.apiKey };
     const gateway: LocalGateway = await startGateway({
@@ -181,7 +214,17 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       endpointName: names[i].endpointName,
     }));
     const [first] = services;
-    return { routeUrl: first.routeUrl, runtimeUrl: runtime.url, modelUrl: first.modelUrl, modelServerPid: first.modelServerPid, endpointName: first.endpointName, services, auth, crashed, stop };
+    return {
+      routeUrl: first.routeUrl,
+      runtimeUrl: runtime.url,
+      modelUrl: first.modelUrl,
+      modelServerPid: first.modelServerPid,
+      endpointName: first.endpointName,
+      services,
+      auth,
+      crashed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
