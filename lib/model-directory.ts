@@ -7,8 +7,8 @@ export class ModelDirectoryError extends UserError {}
 /** Never packed: build/test leftovers and partial downloads that would make the archive unstable. */
 const EXCLUDED_NAMES = new Set(["__pycache__", ".git", ".cache", ".DS_Store", ".gitattributes", ".ipynb_checkpoints"]);
 const EXCLUDED_SUFFIXES = [".pyc", ".part"];
-/** The repo's model/ folder also holds the Python tests and this folder's README. */
-const EXCLUDED_AT_ROOT = new Set(["tests", "README.md"]);
+/** The repo's model/ folder also holds the Python tests, every task's handler code (model/tasks) and its README. */
+const EXCLUDED_AT_ROOT = new Set(["tests", "tasks", "README.md"]);
 
 export interface ModelEntry {
   /** POSIX path inside the archive, no leading "./"; directories end with "/". */

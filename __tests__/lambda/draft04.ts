@@ -4,7 +4,7 @@ type Schema = Record<string, unknown>;
 
 const KNOWN = new Set([
   "$schema", "type", "properties", "additionalProperties", "required", "oneOf",
-  "minLength", "maxLength", "minItems", "maxItems", "items",
+  "minLength", "maxLength", "minItems", "maxItems", "items", "anyOf", "not", "minimum", "maximum",
 ]);
 
 function typeOf(value: unknown): string {
@@ -17,7 +17,15 @@ export function validDraft04(schema: Schema, value: unknown): boolean {
   for (const key of Object.keys(schema)) {
     if (!KNOWN.has(key)) throw new Error(`draft-04 keyword not supported by this test evaluator: ${key}`);
   }
-  if (schema.type !== undefined && schema.type !== typeOf(value)) return false;
+  if (schema.type === "integer") {
+    if (!Number.isInteger(value)) return false;
+  } else if (schema.type !== undefined && schema.type !== typeOf(value)) {
+    return false;
+  }
+  if (typeof value === "number") {
+    if (typeof schema.minimum === "number" && value < schema.minimum) return false;
+    if (typeof schema.maximum === "number" && value > schema.maximum) return false;
+  }
   if (typeof value === "string") {
     const length = [...value].length;
     if (typeof schema.minLength === "number" && length < schema.minLength) return false;
@@ -43,6 +51,8 @@ export function validDraft04(schema: Schema, value: unknown): boolean {
     const required = (schema.required ?? []) as string[];
     if (!required.every((key) => key in object)) return false;
   }
+  if (schema.not !== undefined && validDraft04(schema.not as Schema, value)) return false;
+  if (Array.isArray(schema.anyOf) && !(schema.anyOf as Schema[]).some((option) => validDraft04(option, value))) return false;
   if (Array.isArray(schema.oneOf)) {
     const matches = (schema.oneOf as Schema[]).filter((option) => validDraft04(option, value)).length;
     if (matches !== 1) return false;

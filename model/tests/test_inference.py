@@ -227,7 +227,9 @@ class RealModelTest(unittest.TestCase):
         words = ["profit", "loss", "growth", "market", "the", "a"]
         with open(f"{model_dir}/vocab.txt", "w", encoding="utf-8") as vocab:
             vocab.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-        BertTokenizerFast(vocab_file=f"{model_dir}/vocab.txt").save_pretrained(model_dir)
+        # Positional: the first parameter is vocab_file in transformers 4 and vocab in 5, which
+        # ignores vocab_file= and reads every token as [UNK].
+        BertTokenizerFast(f"{model_dir}/vocab.txt").save_pretrained(model_dir)
         config = BertConfig(
             vocab_size=len(words) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
             intermediate_size=32, max_position_embeddings=512, num_labels=3,
@@ -252,6 +254,7 @@ class RealModelTest(unittest.TestCase):
             bundle = inference.model_fn(model_dir)
             self.assertFalse(bundle.model.training)
             self.assertEqual(bundle.max_length, 512)
+            self.assertNotIn(bundle.tokenizer.unk_token_id, bundle.tokenizer("profit growth")["input_ids"])
             request = inference.input_fn(json.dumps({"inputs": ["profit growth", "loss " * 3000]}), "application/json")
             result = json.loads(inference.output_fn(inference.predict_fn(request, bundle), "application/json"))
             self.assertEqual(len(result), 2)
