@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { type AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
 import { describeError } from "./lib/errors";
 import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
-import { PreparedModel, prepareModel } from "./lib/prepare-model";
+import { type PreparedModel, prepareModel } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -29,7 +29,10 @@ export async function prepareApp(opts: PrepareAppOptions = {}): Promise<Prepared
   const env = opts.env ?? process.env;
   const config = loadConfig({ env, context: opts.context ?? readCdktfContext(env, ROOT) });
   const buildDir = opts.buildDir ?? path.join(ROOT, ".build");
-  const model = await prepareModel(config.model.source, { cacheDir: path.join(buildDir, "model-cache"), codeDir: path.join(ROOT, "model", "code") });
+  const model = await prepareModel(config.model.source, {
+    cacheDir: path.join(buildDir, "model-cache"),
+    codeDir: path.join(ROOT, "model", "code"),
+  });
   return { config, model, buildDir };
 }
 

@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { FIELDS, FieldName, RawConfig } from "./fields";
-import { ModelSource, parseModelSource } from "./model-source";
+import { FIELDS, type FieldName, type RawConfig } from "./fields";
+import { type ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
-import { RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
+import { type RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
-import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { type DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 import { UserError } from "../lib/errors";
-import { instanceSpec, Quantization } from "../lib/container-env";
+import { instanceSpec, type Quantization } from "../lib/container-env";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -84,7 +84,7 @@ function rawInput(inputs: ConfigInputs): Record<string, unknown> {
   return Object.fromEntries(
     NAMES.map((name) => {
       const fromEnv = inputs.env?.[FIELDS[name].env];
-      const value = fromEnv !== undefined && fromEnv !== "" ? fromEnv : inputs.context?.[name] ?? FIELDS[name].default;
+      const value = fromEnv !== undefined && fromEnv !== "" ? fromEnv : (inputs.context?.[name] ?? FIELDS[name].default);
       return [name, value];
     }),
   );
@@ -93,18 +93,24 @@ function rawInput(inputs: ConfigInputs): Record<string, unknown> {
 function crossFieldProblems(c: RawConfig): string[] {
   const problems: string[] = [];
   if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
-    problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
+    problems.push(
+      `${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`,
+    );
   }
   if (c.bootstrapStateInBucket && c.stateBucket === "") {
     problems.push(`${where("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);
   }
   if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
-    problems.push(`${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`);
+    problems.push(
+      `${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`,
+    );
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
   const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
   if (worstCase > payloadLimit) {
-    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+    problems.push(
+      `${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`,
+    );
   }
   return problems;
 }
@@ -123,7 +129,12 @@ function resolveImage(c: RawConfig): DlcImage | string {
 function shape(c: RawConfig, source: ModelSource, image: DlcImage): AppConfig {
   const endpoint: EndpointConfig =
     c.endpointMode === "serverless"
-      ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }
+      ? {
+          mode: "serverless",
+          memorySizeMb: c.serverlessMemoryMb,
+          maxConcurrency: c.serverlessMaxConcurrency,
+          provisionedConcurrency: c.serverlessProvisionedConcurrency,
+        }
       : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount };
   return {
     region: c.region,
@@ -168,7 +179,9 @@ function shape(c: RawConfig, source: ModelSource, image: DlcImage): AppConfig {
  */
 export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
   const raw = rawInput(inputs);
-  const schema = z.object(Object.fromEntries(NAMES.map((n) => [n, FIELDS[n].schema])) as { [K in FieldName]: (typeof FIELDS)[K]["schema"] });
+  const schema = z.object(
+    Object.fromEntries(NAMES.map((n) => [n, FIELDS[n].schema])) as { [K in FieldName]: (typeof FIELDS)[K]["schema"] },
+  );
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(

@@ -65,7 +65,9 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     logRequestText: env.LOG_REQUEST_TEXT === "true",
   };
   if (worstCaseEndpointPayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
-    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit`);
+    problems.push(
+      `MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit`,
+    );
   }
   if (problems.length > 0) {
     throw new Error(`Invalid sentiment handler configuration: ${problems.join("; ")}`);

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
 import type { RequestLimits } from "../contract/request-limits";
-import { type SentimentRequest, sentimentRequestSchema, totalChars } from "../contract/text-classification";
+import { type SentimentRequest, type sentimentRequestSchema, totalChars } from "../contract/text-classification";
 import { ClientError } from "./errors";
 
 export type RequestSchema = ReturnType<typeof sentimentRequestSchema>;
@@ -35,7 +35,11 @@ export function requestTexts(request: SentimentRequest): string[] {
  * Validates the API Gateway event at the edge; throws `ClientError` naming the field (400/415)
  * or the limit (413).
  */
-export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema, limits: Pick<RequestLimits, "maxTotalChars">): SentimentRequest {
+export function parseRequest(
+  event: APIGatewayProxyEvent,
+  schema: RequestSchema,
+  limits: Pick<RequestLimits, "maxTotalChars">,
+): SentimentRequest {
   if (event.body === null || event.body === "") {
     throw new ClientError(400, "body: is required (a JSON object)");
   }
@@ -56,16 +60,15 @@ export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema,
   }
   const total = totalChars(requestTexts(parsed.data));
   if (total > limits.maxTotalChars) {
-    throw new ClientError(413, `${parsed.data.text === undefined ? "texts" : "text"}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`);
+    throw new ClientError(
+      413,
+      `${parsed.data.text === undefined ? "texts" : "text"}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`,
+    );
   }
   return parsed.data;
 }
 
-export function jsonResponse(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
     headers: { "Content-Type": "application/json", ...headers },

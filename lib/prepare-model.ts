@@ -60,7 +60,8 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
   // A link whose cache original was evicted is the only copy of a stale archive: drop it.
   for (const other of fs.readdirSync(root).filter((name) => name !== sha256)) {
     const file = path.join(root, other, "model.tar.gz");
-    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1) fs.rmSync(path.join(root, other), { recursive: true, force: true });
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1)
+      fs.rmSync(path.join(root, other), { recursive: true, force: true });
   }
   return target;
 }
@@ -79,7 +80,11 @@ function stageCodeOnly(codeDir: string, cacheDir: string): string {
   fs.rmSync(staged, { recursive: true, force: true });
   fs.mkdirSync(staged, { recursive: true });
   // Kept mtimes keep the packer's cache key stable: unchanged code is not re-packed every synth.
-  fs.cpSync(codeDir, path.join(staged, "code"), { recursive: true, preserveTimestamps: true, filter: (src) => !src.includes("__pycache__") });
+  fs.cpSync(codeDir, path.join(staged, "code"), {
+    recursive: true,
+    preserveTimestamps: true,
+    filter: (src) => !src.includes("__pycache__"),
+  });
   return staged;
 }
 
@@ -106,7 +111,10 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
       return {
         archive: await packed(listModelDirectory(stageCodeOnly(opts.codeDir, opts.cacheDir)), opts.cacheDir),
         hubModel: { modelId: source.modelId, revision: source.revision },
-        warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
+        warnings:
+          source.revision === "main"
+            ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`]
+            : [],
       };
     }
   }

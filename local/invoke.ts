@@ -80,12 +80,19 @@ async function main(): Promise<number> {
     });
     const first = await Promise.race([starting, signalled]);
     if (typeof first === "string") {
-      await starting.then((started) => started.stop(), () => undefined);
+      await starting.then(
+        (started) => started.stop(),
+        () => undefined,
+      );
       return 128 + os.constants.signals[first];
     }
     const stack: LocalStack = first;
     try {
-      const sent = send(stack.routeUrl, opts.body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const sent = send(
+        stack.routeUrl,
+        opts.body,
+        stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 },
+      );
       const outcome = await Promise.race([sent, signalled]);
       if (typeof outcome === "string") return 128 + os.constants.signals[outcome];
       reply = outcome;

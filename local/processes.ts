@@ -61,12 +61,25 @@ function preflightModelDirectory(dir: string, log: StackOptions["log"]): void {
 function buildLambda(dir: string): { bundleFile: string; workerFile: string } {
   const { outFile } = bundleLambda({ entry: path.join(REPO_ROOT, "lambda", "index.ts"), outDir: path.join(dir, "lambda") });
   const workerFile = path.join(dir, "worker.js");
-  buildSync({ entryPoints: [path.join(__dirname, "lambda-worker.ts")], outfile: workerFile, bundle: true, platform: "node", format: "cjs", logLevel: "silent" });
+  buildSync({
+    entryPoints: [path.join(__dirname, "lambda-worker.ts")],
+    outfile: workerFile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+  });
   return { bundleFile: outFile, workerFile };
 }
 
 /** What the function sees in Lambda: its configuration (as the stack sets it) and runtime variables. */
-function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
+function lambdaEnvironment(
+  config: AppConfig,
+  runtimeUrl: string,
+  identity: FunctionIdentity,
+  endpointName: string,
+  scratch: string,
+): Record<string, string> {
   return {
     ...handlerEnvironment(config, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
@@ -112,14 +125,27 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       modelDir: options.modelDir,
       port: options.ports.model,
       // The deployed container's workers, threads and quantization, so local figures mean something.
-      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region, ...servingEnvironment(config.endpoint, config.model.quantization) },
+      env: {
+        HF_TASK: config.model.task,
+        SAGEMAKER_REGION: config.region,
+        ...servingEnvironment(config.endpoint, config.model.quantization),
+      },
       readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       log: (line) => log("model", line),
     });
     stops.push(model.stop);
-    const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map([[endpointName, model.url]]) });
+    const runtime: LocalRuntime = await startLocalRuntime({
+      port: options.ports.runtime,
+      region: config.region,
+      endpoints: new Map([[endpointName, model.url]]),
+    });
     stops.push(runtime.close);
-    const identity: FunctionIdentity = { functionName, memoryMb: config.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
+    const identity: FunctionIdentity = {
+      functionName,
+      memoryMb: config.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+      region: config.region,
+      accountId: LOCAL_ACCOUNT_ID,
+    };
     const lambda = new LambdaHost({
       bundleFile,
       workerFile,
@@ -143,7 +169,16 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     const crashed = new Promise<string>((resolve) => {
       void model.exited.then((how) => stopping === undefined && resolve(`the model server ${how}`));
     });
-    return { routeUrl: gateway.routeUrl, runtimeUrl: runtime.url, modelUrl: model.url, modelServerPid: model.pid, endpointName, auth, crashed, stop };
+    return {
+      routeUrl: gateway.routeUrl,
+      runtimeUrl: runtime.url,
+      modelUrl: model.url,
+      modelServerPid: model.pid,
+      endpointName,
+      auth,
+      crashed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -44,7 +44,11 @@ function options(argv: string[]) {
   return {
     help: values.help,
     modelDir: values["model-dir"],
-    ports: { gateway: parsePort("port", values.port), runtime: parsePort("runtime-port", values["runtime-port"]), model: parsePort("model-port", values["model-port"]) },
+    ports: {
+      gateway: parsePort("port", values.port),
+      runtime: parsePort("runtime-port", values["runtime-port"]),
+      model: parsePort("model-port", values["model-port"]),
+    },
     apiKey: values["api-key"] ?? generateApiKey(),
     python: values.python,
     readyTimeoutMs: readySeconds * 1000,
@@ -53,11 +57,16 @@ function options(argv: string[]) {
 
 function banner(stack: LocalStack, modelDir: string, region: string): string {
   const body = shellQuote(JSON.stringify({ text: EXAMPLE_TEXT }));
-  const auth = stack.auth.mode === "api-key" ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}` : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+  const auth =
+    stack.auth.mode === "api-key"
+      ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}`
+      : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
   return [
     `Local API ready (model ${modelDir})`,
     `  Gateway:           POST ${stack.routeUrl}`,
-    stack.auth.mode === "api-key" ? `  API key:           ${stack.auth.apiKey}` : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
+    stack.auth.mode === "api-key"
+      ? `  API key:           ${stack.auth.apiKey}`
+      : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
     `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${stack.endpointName})`,
     `  Model server:      ${stack.modelUrl} (pid ${stack.modelServerPid})`,
     ``,
@@ -83,7 +92,10 @@ async function main(): Promise<number> {
   const first = await Promise.race([starting, signalled]);
   if (typeof first === "string") {
     // Stopped while starting: startStack cleans up after itself once it settles.
-    await starting.then((started) => started.stop(), () => undefined);
+    await starting.then(
+      (started) => started.stop(),
+      () => undefined,
+    );
     return 0;
   }
   const stack = first;

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
@@ -39,7 +39,11 @@ export class InferenceStack extends TerraformStack {
     const { image } = config.model;
 
     const target = { partition: image.partition, region: config.region, accountId };
-    const artifact = new ModelArtifact(this, "model-artifact", { name: config.namePrefix, partition: target.partition, archive: props.model.archive });
+    const artifact = new ModelArtifact(this, "model-artifact", {
+      name: config.namePrefix,
+      partition: target.partition,
+      archive: props.model.archive,
+    });
     const endpoint = new InferenceEndpoint(this, "inference-endpoint", {
       name: config.namePrefix,
       endpointName: names.endpointName,
@@ -108,12 +112,20 @@ export class InferenceStack extends TerraformStack {
    */
   private addRouteOutputs(api: InferenceApi, config: AppConfig): void {
     new TerraformOutput(this, "stage_url", { value: api.stage.invokeUrl, description: "Base URL of every route" });
-    if (api.apiKey) new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
+    if (api.apiKey)
+      new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
     for (const route of apiRoutes(config)) {
       const url = `${api.stage.invokeUrl}${route.path}`;
       const body = readyExample(taskContract(route.task), config.api.limits).body;
       new TerraformOutput(this, route.outputName, {
-        value: { method: route.method, url, task: route.task, auth: config.api.authMode, body, curl: curlCommand(url, body, config, api.apiKey?.id) },
+        value: {
+          method: route.method,
+          url,
+          task: route.task,
+          auth: config.api.authMode,
+          body,
+          curl: curlCommand(url, body, config, api.apiKey?.id),
+        },
         description: `${route.method} ${route.path}: URL and a ready request`,
       });
     }

@@ -15,5 +15,10 @@ export function inferenceNames(namePrefix: string): InferenceNames {
 
 /** The handler's own environment (what `lambda/config.ts` reads), for a given endpoint name. */
 export function handlerEnvironment(config: AppConfig, endpointName: string): Record<string, string> {
-  return toEnvironment({ endpointName, limits: config.api.limits, logRequestText: config.lambda.logRequestText, serviceName: config.namePrefix });
+  return toEnvironment({
+    endpointName,
+    limits: config.api.limits,
+    logRequestText: config.lambda.logRequestText,
+    serviceName: config.namePrefix,
+  });
 }

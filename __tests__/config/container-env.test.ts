@@ -38,11 +38,18 @@ describe("workers and threads", () => {
 
 describe("serving environment", () => {
   test("sets workers, threads and quantization for ml.m5.large", () => {
-    expect(servingEnvironment(realTime("ml.m5.large"), "dynamic-int8")).toEqual({ MODEL_QUANTIZATION: "dynamic-int8", SAGEMAKER_MODEL_SERVER_WORKERS: "2", MODEL_TORCH_THREADS: "1" });
+    expect(servingEnvironment(realTime("ml.m5.large"), "dynamic-int8")).toEqual({
+      MODEL_QUANTIZATION: "dynamic-int8",
+      SAGEMAKER_MODEL_SERVER_WORKERS: "2",
+      MODEL_TORCH_THREADS: "1",
+    });
   });
 
   test("runs one worker per GPU on ml.g5.12xlarge", () => {
-    expect(servingEnvironment(realTime("ml.g5.12xlarge"), "none")).toMatchObject({ SAGEMAKER_MODEL_SERVER_WORKERS: "4", MODEL_TORCH_THREADS: "12" });
+    expect(servingEnvironment(realTime("ml.g5.12xlarge"), "none")).toMatchObject({
+      SAGEMAKER_MODEL_SERVER_WORKERS: "4",
+      MODEL_TORCH_THREADS: "12",
+    });
   });
 
   test("gives a serverless container one worker and torch's default threads", () => {
@@ -61,7 +68,9 @@ describe("configuration", () => {
   });
 
   test("an unknown quantization fails naming the field and the allowed values", () => {
-    expect(() => loadConfig({ env: { MODEL_QUANTIZATION: "int4" } })).toThrow(/quantization \(env MODEL_QUANTIZATION, context "quantization"\): must be one of none, dynamic-int8/);
+    expect(() => loadConfig({ env: { MODEL_QUANTIZATION: "int4" } })).toThrow(
+      /quantization \(env MODEL_QUANTIZATION, context "quantization"\): must be one of none, dynamic-int8/,
+    );
   });
 
   test("a real-time instance type missing from the table fails naming the field", () => {

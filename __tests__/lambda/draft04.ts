@@ -3,8 +3,17 @@
 type Schema = Record<string, unknown>;
 
 const KNOWN = new Set([
-  "$schema", "type", "properties", "additionalProperties", "required", "oneOf",
-  "minLength", "maxLength", "minItems", "maxItems", "items",
+  "$schema",
+  "type",
+  "properties",
+  "additionalProperties",
+  "required",
+  "oneOf",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "items",
 ]);
 
 function typeOf(value: unknown): string {

@@ -49,11 +49,15 @@ describe("fromEnvironment", () => {
   });
 
   it("rejects limits whose worst-case request exceeds the 6 MB payload limit", () => {
-    expect(() => fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "1000000" })).toThrow(/payload limit/);
+    expect(() =>
+      fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "1000000" }),
+    ).toThrow(/payload limit/);
   });
 
   it("counts the payload from the total-character limit when that is the tighter one", () => {
-    expect(fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "100000" }).limits.maxTexts).toBe(100);
+    expect(
+      fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "100000" }).limits.maxTexts,
+    ).toBe(100);
   });
 });
 
@@ -69,6 +73,15 @@ describe("handler module", () => {
 });
 
 test("what toEnvironment writes, fromEnvironment reads back", () => {
-  const settings = { endpointName: "svc-endpoint", limits: { maxTexts: 4, maxTextChars: 100, maxTotalChars: 300 }, logRequestText: true, serviceName: "svc" };
-  expect(fromEnvironment(toEnvironment(settings))).toMatchObject({ endpointName: "svc-endpoint", limits: settings.limits, logRequestText: true });
+  const settings = {
+    endpointName: "svc-endpoint",
+    limits: { maxTexts: 4, maxTextChars: 100, maxTotalChars: 300 },
+    logRequestText: true,
+    serviceName: "svc",
+  };
+  expect(fromEnvironment(toEnvironment(settings))).toMatchObject({
+    endpointName: "svc-endpoint",
+    limits: settings.limits,
+    logRequestText: true,
+  });
 });

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PreparedModel, prepareModel } from "../../lib/prepare-model";
+import { type PreparedModel, prepareModel } from "../../lib/prepare-model";
 
 const CODE_DIR = path.resolve(__dirname, "..", "..", "model", "code");
 const HUB = { kind: "hub", modelId: "yiyanghkust/finbert-tone", revision: "main" } as const;
