@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { type AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
 import { describeError } from "./lib/errors";
 import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
-import { PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
+import { type PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -34,7 +34,13 @@ export async function prepareApp(opts: PrepareAppOptions = {}): Promise<Prepared
   // One at a time: packing is parallel inside, and a bad source fails before the next is packed.
   for (const service of config.services) {
     const cacheDir = path.join(buildDir, "model-cache");
-    models.push(await prepareModel(service.model.source, { cacheDir, codeFiles: projectCodeFiles(service.task), stagingName: service.name ?? "default" }));
+    models.push(
+      await prepareModel(service.model.source, {
+        cacheDir,
+        codeFiles: projectCodeFiles(service.task),
+        stagingName: service.name ?? "default",
+      }),
+    );
   }
   return { config, models, buildDir };
 }

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runChild } from "../tools/child";
 
-const BENCHES = ["synth", "lambda", "pack", "local"];
+const BENCHES = ["synth", "lambda", "pack", "local", "model"];
 
 async function main(): Promise<void> {
   let failed = false;

@@ -1,16 +1,17 @@
 import * as fs from "node:fs";
 import { z } from "zod";
-import { FIELDS, FieldName, RawConfig, SERVICE_FIELDS, SERVICE_NAME, ServiceFieldName } from "./fields";
-import { ModelSource, parseModelSource } from "./model-source";
+import { FIELDS, type FieldName, type RawConfig, SERVICE_FIELDS, SERVICE_NAME, type ServiceFieldName } from "./fields";
+import { type ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
 import type { RequestLimits } from "../contract/request-limits";
 import { contractOf } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
-import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { type DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 import { UserError } from "../lib/errors";
 import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
 import { modelArchiveFacts, modelDirectoryFacts } from "../lib/prepare-model";
+import { instanceSpec, type Quantization } from "../lib/container-env";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -26,6 +27,7 @@ export interface ServiceConfig {
     readonly transformersVersion: string;
     readonly pytorchVersion: string;
     readonly containerLogLevel: number;
+    readonly quantization: Quantization;
     /** The inference image for this region, versions and processor, resolved at load. */
     readonly image: DlcImage;
   };
@@ -121,7 +123,11 @@ function unknownKeys(values: Record<string, unknown>, allowed: readonly string[]
     .map((k) => `${where}"${k}": unknown setting; allowed: ${allowed.join(", ")}`);
 }
 
-function parseFields<K extends FieldName>(names: readonly K[], raw: Record<string, unknown>, where: Where): { values?: Pick<RawConfig, K>; problems: string[] } {
+function parseFields<K extends FieldName>(
+  names: readonly K[],
+  raw: Record<string, unknown>,
+  where: Where,
+): { values?: Pick<RawConfig, K>; problems: string[] } {
   const schema = z.object(Object.fromEntries(names.map((n) => [n, FIELDS[n].schema])) as { [N in K]: (typeof FIELDS)[N]["schema"] });
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { values: parsed.data as Pick<RawConfig, K>, problems: [] };
@@ -143,7 +149,8 @@ type ServiceRaw = Pick<RawConfig, ServiceFieldName>;
  */
 function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where: Where): { task: Task } | { problem: string } {
   const configured = c.task === "sentiment-analysis" ? "text-classification" : c.task;
-  const facts = source.kind === "directory" ? modelDirectoryFacts(source.path) : source.kind === "archive" ? modelArchiveFacts(source.path) : undefined;
+  const facts =
+    source.kind === "directory" ? modelDirectoryFacts(source.path) : source.kind === "archive" ? modelArchiveFacts(source.path) : undefined;
   // The environment's service falls back to text classification where nothing tells the task.
   const inferable = facts !== undefined && (configured !== undefined || !legacy || inferTask(facts) !== undefined);
   try {
@@ -154,7 +161,9 @@ function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where:
   }
   if (configured !== undefined) return { task: configured };
   if (legacy) return { task: "text-classification" };
-  return { problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" || source.kind === "archive" ? `no readable config.json in ${source.path}` : `a ${source.kind} source`})` };
+  return {
+    problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" || source.kind === "archive" ? `no readable config.json in ${source.path}` : `a ${source.kind} source`})`,
+  };
 }
 
 /** Serverless endpoints run CPU images only; real-time ones follow the instance type. */
@@ -171,26 +180,58 @@ function resolveImage(region: string, app: Pick<RawConfig, "transformersVersion"
 
 function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
   const problems: string[] = [];
+  if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
+    problems.push(
+      `${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`,
+    );
+  }
   if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
-    problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
+    problems.push(
+      `${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`,
+    );
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
-  const worstCase = contractOf(task).worstCasePayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
+  const worstCase = contractOf(task).worstCasePayloadBytes({
+    maxTexts: c.maxTexts,
+    maxTextChars: c.maxTextChars,
+    maxTotalChars: c.maxTotalChars,
+  });
   if (worstCase > payloadLimit) {
-    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+    problems.push(
+      `${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`,
+    );
   }
   return problems;
 }
 
-function shapeService(c: ServiceRaw, name: string | undefined, task: Task, source: ModelSource, image: DlcImage, app: Pick<RawConfig, "transformersVersion" | "pytorchVersion">): ServiceConfig {
+function shapeService(
+  c: ServiceRaw,
+  name: string | undefined,
+  task: Task,
+  source: ModelSource,
+  image: DlcImage,
+  app: Pick<RawConfig, "transformersVersion" | "pytorchVersion">,
+): ServiceConfig {
   return {
     name,
     routePath: c.routePath,
     task,
-    model: { source, transformersVersion: app.transformersVersion, pytorchVersion: app.pytorchVersion, containerLogLevel: c.containerLogLevel, image },
+    model: {
+      source,
+      transformersVersion: app.transformersVersion,
+      pytorchVersion: app.pytorchVersion,
+      containerLogLevel: c.containerLogLevel,
+      quantization: c.quantization,
+      image,
+    },
     endpoint:
       c.endpointMode === "serverless"
-        ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }
+        ? {
+            mode: "serverless",
+            memorySizeMb: c.serverlessMemoryMb,
+            maxConcurrency: c.serverlessMaxConcurrency,
+            provisionedConcurrency: c.serverlessProvisionedConcurrency,
+          }
         : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount },
     limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars },
     lambda: {
@@ -217,7 +258,8 @@ function serviceInputs(values: Record<string, unknown>, env: ConfigInputs["env"]
   }
   // With a list, a service's settings live in its entry; a variable would silently apply to all.
   for (const n of SERVICE_FIELDS) {
-    if (fromEnv(env, n) !== undefined) problems.push(`${FIELDS[n].env}: configures the single default service; with a "services" list set "${n}" in the service's entry`);
+    if (fromEnv(env, n) !== undefined)
+      problems.push(`${FIELDS[n].env}: configures the single default service; with a "services" list set "${n}" in the service's entry`);
   }
   if (!Array.isArray(list) || list.length === 0) {
     problems.push(`services: must be a non-empty list of service objects; got ${JSON.stringify(list)}`);
@@ -258,7 +300,8 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
   const app = parseFields(APP_FIELDS, appRaw, topLevel);
   problems.push(...app.problems);
   const inputsOf = serviceInputs(values, inputs.env, problems);
-  for (const name of duplicates(inputsOf.flatMap((s) => (s.name === undefined ? [] : [s.name])))) problems.push(`services: name "${name}" is given twice`);
+  for (const name of duplicates(inputsOf.flatMap((s) => (s.name === undefined ? [] : [s.name]))))
+    problems.push(`services: name "${name}" is given twice`);
   for (const route of duplicates(inputsOf.map((s) => String(s.raw.routePath)))) problems.push(`services: route "${route}" is served twice`);
 
   const services: ServiceConfig[] = [];

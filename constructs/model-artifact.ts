@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, ITerraformDependable, TerraformAsset } from "cdktf";
+import { AssetType, type ITerraformDependable, TerraformAsset } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { SecureBucket } from "./secure-bucket";
 import { boundedName } from "./names";

@@ -1,7 +1,7 @@
 // Per task: the request and response schemas and the examples that document them. Tools read this
 // table (the OpenAPI document, `npm run smoke`); the Lambda bundle does not import it. A new task
 // adds its row here, next to its own contract file.
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { RequestLimits } from "./request-limits";
 import { sentimentRequestSchema, sentimentResponseSchema } from "./text-classification";
 import { sentimentExamples } from "./text-classification-examples";

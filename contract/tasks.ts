@@ -2,12 +2,18 @@
 // derived from it), the body sent to the endpoint and the mapping of its answer. The handler
 // dispatches on the service's task through this table; the stack and local mode read the JSON
 // schema from it, so the gateway and the handler check the same contract.
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { Task } from "../lib/tasks";
 import { predictionsFrom, endpointRequest } from "../lambda/sentiment";
 import { type RequestLimits, worstCaseEndpointPayloadBytes } from "./request-limits";
 import { requestBodyJsonSchema, sentimentRequestSchema } from "./text-classification";
-import { embeddingEndpointRequest, embeddingInputs, embeddingRequestJsonSchema, embeddingRequestSchema, embeddingResponseFrom } from "./feature-extraction";
+import {
+  embeddingEndpointRequest,
+  embeddingInputs,
+  embeddingRequestJsonSchema,
+  embeddingRequestSchema,
+  embeddingResponseFrom,
+} from "./feature-extraction";
 import {
   type QuestionAnsweringLimits,
   type QuestionAnsweringRequest,
@@ -27,7 +33,14 @@ import {
   sentencePairRequestSchema,
   sentencePairResponseFrom,
 } from "./sentence-pair-classification";
-import { type GenerationRequest, generationEndpointRequest, generationInputs, generationRequestJsonSchema, generationRequestSchema, generationResponseFrom } from "./text2text-generation";
+import {
+  type GenerationRequest,
+  generationEndpointRequest,
+  generationInputs,
+  generationRequestJsonSchema,
+  generationRequestSchema,
+  generationResponseFrom,
+} from "./text2text-generation";
 
 /** What a route's handler needs to know besides the request. */
 export interface ResponseContext {
@@ -94,7 +107,8 @@ const featureExtraction: TaskContract = {
     return { field: r.input !== undefined ? "input" : r.text !== undefined ? "text" : "texts", texts: embeddingInputs(r) };
   },
   endpointBody: (request) => embeddingEndpointRequest(request as EmbeddingRequest),
-  response: (output, request, context) => embeddingResponseFrom(output, embeddingInputs(request as EmbeddingRequest).length, context.modelId),
+  response: (output, request, context) =>
+    embeddingResponseFrom(output, embeddingInputs(request as EmbeddingRequest).length, context.modelId),
 };
 
 // maxTexts counts items (question/context items, pairs); maxTextChars bounds the longest text
@@ -116,22 +130,33 @@ const questionAnswering: TaskContract = {
   },
   charged: (request) => {
     const r = request as QuestionAnsweringRequest;
-    return { field: r.items === undefined ? "question and context" : "items", texts: questionAnsweringInputs(r).flatMap((item) => [item.question, item.context]) };
+    return {
+      field: r.items === undefined ? "question and context" : "items",
+      texts: questionAnsweringInputs(r).flatMap((item) => [item.question, item.context]),
+    };
   },
   endpointBody: (request) => questionAnsweringEndpointRequest(request as QuestionAnsweringRequest),
   response: (output, request) => questionAnsweringResponseFrom(output, request as QuestionAnsweringRequest),
 };
 
-const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({ maxPairs: limits.maxTexts, maxTextChars: limits.maxTextChars });
+const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({
+  maxPairs: limits.maxTexts,
+  maxTextChars: limits.maxTextChars,
+});
 
 const sentencePairClassification: TaskContract = {
   requestSchema: (limits) => sentencePairRequestSchema(sentencePairLimits(limits)),
   requestJsonSchema: (limits) => sentencePairRequestJsonSchema(sentencePairLimits(limits)),
   worstCasePayloadBytes: (limits) =>
-    ENVELOPE_BYTES + limits.maxTexts * PER_ITEM_BYTES + Math.min(limits.maxTotalChars, 2 * limits.maxTexts * limits.maxTextChars) * JSON_BYTES_PER_CHAR,
+    ENVELOPE_BYTES +
+    limits.maxTexts * PER_ITEM_BYTES +
+    Math.min(limits.maxTotalChars, 2 * limits.maxTexts * limits.maxTextChars) * JSON_BYTES_PER_CHAR,
   charged: (request) => {
     const r = request as SentencePairRequest;
-    return { field: r.pairs === undefined ? "text and text_pair" : "pairs", texts: sentencePairInputs(r).flatMap((pair) => [pair.text, pair.text_pair]) };
+    return {
+      field: r.pairs === undefined ? "text and text_pair" : "pairs",
+      texts: sentencePairInputs(r).flatMap((pair) => [pair.text, pair.text_pair]),
+    };
   },
   endpointBody: (request) => sentencePairEndpointRequest(request as SentencePairRequest),
   response: (output, request) => sentencePairResponseFrom(output, sentencePairInputs(request as SentencePairRequest).length),

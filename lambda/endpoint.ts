@@ -18,7 +18,12 @@ export function createClient(config: Pick<HandlerConfig, "invokeMaxAttempts">): 
 }
 
 /** Sends a task's request body to the endpoint and returns its parsed JSON answer. */
-export async function invokeEndpoint(client: SageMakerRuntimeClient, endpointName: string, body: unknown, abortSignal: AbortSignal): Promise<unknown> {
+export async function invokeEndpoint(
+  client: SageMakerRuntimeClient,
+  endpointName: string,
+  body: unknown,
+  abortSignal: AbortSignal,
+): Promise<unknown> {
   const output = await client.send(
     new InvokeEndpointCommand({
       EndpointName: endpointName,

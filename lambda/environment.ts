@@ -86,7 +86,9 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
   };
   // An unknown TASK is already reported; its payload cannot be sized.
   if (problems.length === 0 && TASK_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
-    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`);
+    problems.push(
+      `MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`,
+    );
   }
   if (problems.length > 0) {
     throw new Error(`Invalid handler configuration: ${problems.join("; ")}`);

@@ -59,16 +59,15 @@ export function parseRequest<S extends RequestSchema>(
   const { field, texts } = charged(parsed.data);
   const total = totalChars(texts);
   if (total > limits.maxTotalChars) {
-    throw new ClientError(413, `${field}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`);
+    throw new ClientError(
+      413,
+      `${field}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`,
+    );
   }
   return parsed.data;
 }
 
-export function jsonResponse(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
     headers: { "Content-Type": "application/json", ...headers },

@@ -8,7 +8,16 @@ import { listModelDirectory, type ModelListing } from "./model-directory";
 import { packModelDirectoryCached } from "./model-pack-cache";
 import { UserError } from "./errors";
 import { list } from "tar";
-import { type ModelDirectoryFacts, type Task, TaskMismatchError, architecturesOf, inferTask, resolveTask, taskCodeFiles, taskFileProblems } from "./tasks";
+import {
+  type ModelDirectoryFacts,
+  type Task,
+  TaskMismatchError,
+  architecturesOf,
+  inferTask,
+  resolveTask,
+  taskCodeFiles,
+  taskFileProblems,
+} from "./tasks";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -92,7 +101,8 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
   // A link whose cache original was evicted is the only copy of a stale archive: drop it.
   for (const other of fs.readdirSync(root).filter((name) => name !== sha256)) {
     const file = path.join(root, other, "model.tar.gz");
-    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1) fs.rmSync(path.join(root, other), { recursive: true, force: true });
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1)
+      fs.rmSync(path.join(root, other), { recursive: true, force: true });
   }
   return target;
 }
@@ -207,11 +217,20 @@ export function checkModelForTask(dir: string, task: Task | undefined, scratch: 
     }
     if (resolved !== undefined) problems.push(...taskFileProblems(resolved, facts.files));
   }
-  if (resolved === undefined && facts !== undefined) warnings.push("the task is not known (config.json names no architecture this app reads); give it to check the task's files");
-  const served = resolved !== undefined && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? withTaskCode(dir, projectCodeFiles(resolved), scratch) : dir;
+  if (resolved === undefined && facts !== undefined)
+    warnings.push("the task is not known (config.json names no architecture this app reads); give it to check the task's files");
+  const served =
+    resolved !== undefined && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()
+      ? withTaskCode(dir, projectCodeFiles(resolved), scratch)
+      : dir;
   if (served !== dir) warnings.push(`no code/inference.py: the project's ${resolved} code is packed with it`);
   const inspected = checkModelDirectory(served);
-  return { task: resolved, servedDir: served, problems: [...inspected.problems, ...problems], warnings: [...inspected.warnings, ...warnings] };
+  return {
+    task: resolved,
+    servedDir: served,
+    problems: [...inspected.problems, ...problems],
+    warnings: [...inspected.warnings, ...warnings],
+  };
 }
 
 /**
@@ -229,17 +248,30 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
       return { archive: { kind: "local", path: path.resolve(source.path), sha256: await sha256OfFile(source.path) }, warnings: [] };
     }
     case "directory": {
-      if (!fs.statSync(source.path, { throwIfNoEntry: false })?.isDirectory()) throw new ModelSourceError(source.path, [`${source.path}: not a directory`]);
+      if (!fs.statSync(source.path, { throwIfNoEntry: false })?.isDirectory())
+        throw new ModelSourceError(source.path, [`${source.path}: not a directory`]);
       const dir = withTaskCode(source.path, opts.codeFiles, path.join(opts.cacheDir, "staged", opts.stagingName));
       const { listing, problems, warnings } = checkModelDirectory(dir);
       if (!listing || problems.length > 0) throw new ModelSourceError(source.path, problems);
-      return { archive: await packed(listing, opts.cacheDir), warnings: dir === source.path ? warnings : [...warnings, "no code/inference.py: the task's inference code from this project is packed with it"] };
+      return {
+        archive: await packed(listing, opts.cacheDir),
+        warnings:
+          dir === source.path
+            ? warnings
+            : [...warnings, "no code/inference.py: the task's inference code from this project is packed with it"],
+      };
     }
     case "hub": {
       return {
-        archive: await packed(listModelDirectory(stageCodeOnly(opts.codeFiles, path.join(opts.cacheDir, "hub-code", opts.stagingName))), opts.cacheDir),
+        archive: await packed(
+          listModelDirectory(stageCodeOnly(opts.codeFiles, path.join(opts.cacheDir, "hub-code", opts.stagingName))),
+          opts.cacheDir,
+        ),
         hubModel: { modelId: source.modelId, revision: source.revision },
-        warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
+        warnings:
+          source.revision === "main"
+            ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`]
+            : [],
       };
     }
   }

@@ -40,7 +40,8 @@ export function generateApiKey(): string {
 
 export function parsePort(name: string, value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${name} must be a port number 0-65535 (0 = any free port), got '${value}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--${name} must be a port number 0-65535 (0 = any free port), got '${value}'`);
   return port;
 }
 

@@ -95,7 +95,10 @@ function reply(res: http.ServerResponse, outcome: InvokeOutcome, log: (line: str
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const { api } = options;
   const routes = new Map(
-    options.routes.map((route) => [`/${api.stageName}${route.resourcePath}`, { ...route, identity: { ...api, resourcePath: route.resourcePath }, bodyProblem: bodyValidator(route.requestSchema) }]),
+    options.routes.map((route) => [
+      `/${api.stageName}${route.resourcePath}`,
+      { ...route, identity: { ...api, resourcePath: route.resourcePath }, bodyProblem: bodyValidator(route.requestSchema) },
+    ]),
   );
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
@@ -124,6 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     });
   });
   const port = await listen(server, options.port);
-  const routeUrls = Object.fromEntries(options.routes.map((r) => [r.resourcePath.slice(1), `http://127.0.0.1:${port}/${api.stageName}${r.resourcePath}`]));
+  const routeUrls = Object.fromEntries(
+    options.routes.map((r) => [r.resourcePath.slice(1), `http://127.0.0.1:${port}/${api.stageName}${r.resourcePath}`]),
+  );
   return { routeUrl: Object.values(routeUrls)[0], routeUrls, close: () => closeServer(server, 10_000) };
 }

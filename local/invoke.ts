@@ -68,7 +68,8 @@ async function main(): Promise<number> {
   }
   const config = loadLocalConfig();
   const service = opts.route === undefined ? config.services[0] : config.services.find((s) => s.routePath === opts.route);
-  if (service === undefined) throw new UsageError(`--route ${opts.route}: not a configured route; routes: ${config.services.map((s) => s.routePath).join(", ")}`);
+  if (service === undefined)
+    throw new UsageError(`--route ${opts.route}: not a configured route; routes: ${config.services.map((s) => s.routePath).join(", ")}`);
   const body = opts.body ?? readyExample(taskContract(service.task), service.limits).body;
   let reply: HttpReply;
   if (opts.url) {
@@ -90,12 +91,19 @@ async function main(): Promise<number> {
     });
     const first = await Promise.race([starting, signalled]);
     if (typeof first === "string") {
-      await starting.then((started) => started.stop(), () => undefined);
+      await starting.then(
+        (started) => started.stop(),
+        () => undefined,
+      );
       return 128 + os.constants.signals[first];
     }
     const stack: LocalStack = first;
     try {
-      const sent = send(stack.routeUrl, body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const sent = send(
+        stack.routeUrl,
+        body,
+        stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 },
+      );
       const outcome = await Promise.race([sent, signalled]);
       if (typeof outcome === "string") return 128 + os.constants.signals[outcome];
       reply = outcome;

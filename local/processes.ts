@@ -8,6 +8,7 @@ import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { checkModelForTask } from "../lib/prepare-model";
 import { UserError } from "../lib/errors";
+import { servingEnvironment } from "../lib/container-env";
 import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
@@ -75,12 +76,26 @@ function servedDirectory(dir: string, service: ServiceConfig, scratch: string, l
 function buildLambda(dir: string): { bundleFile: string; workerFile: string } {
   const { outFile } = bundleLambda({ entry: path.join(REPO_ROOT, "lambda", "index.ts"), outDir: path.join(dir, "lambda") });
   const workerFile = path.join(dir, "worker.js");
-  buildSync({ entryPoints: [path.join(__dirname, "lambda-worker.ts")], outfile: workerFile, bundle: true, platform: "node", format: "cjs", logLevel: "silent" });
+  buildSync({
+    entryPoints: [path.join(__dirname, "lambda-worker.ts")],
+    outfile: workerFile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+  });
   return { bundleFile: outFile, workerFile };
 }
 
 /** What the function sees in Lambda: its configuration (as the stack sets it) and runtime variables. */
-function lambdaEnvironment(config: AppConfig, service: ServiceConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
+function lambdaEnvironment(
+  config: AppConfig,
+  service: ServiceConfig,
+  runtimeUrl: string,
+  identity: FunctionIdentity,
+  endpointName: string,
+  scratch: string,
+): Record<string, string> {
   return {
     ...handlerEnvironment(config, service, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
@@ -110,7 +125,9 @@ function lambdaEnvironment(config: AppConfig, service: ServiceConfig, runtimeUrl
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config, log } = options;
   if (options.modelDirs.length !== config.services.length) {
-    throw new PreflightError(`give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`);
+    throw new PreflightError(
+      `give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`,
+    );
   }
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];
@@ -129,7 +146,12 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         python: options.python,
         modelDir: served[i],
         port: options.ports.model === 0 ? 0 : options.ports.model + i,
-        env: { HF_TASK: containerTask(service.task), SAGEMAKER_REGION: config.region },
+        // The deployed container's workers, threads and quantization, so local figures mean something.
+        env: {
+          HF_TASK: containerTask(service.task),
+          SAGEMAKER_REGION: config.region,
+          ...servingEnvironment(service.endpoint, service.model.quantization),
+        },
         readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
         log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
       });
@@ -137,12 +159,21 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       models.push(model);
     }
     const names = config.services.map((service) => inferenceNames(config.namePrefix, service));
-    const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])) });
+    const runtime: LocalRuntime = await startLocalRuntime({
+      port: options.ports.runtime,
+      region: config.region,
+      endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])),
+    });
     stops.push(runtime.close);
     const routes: GatewayRoute[] = [];
     for (const [i, service] of config.services.entries()) {
       const { endpointName, functionName } = names[i];
-      const identity: FunctionIdentity = { functionName, memoryMb: service.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
+      const identity: FunctionIdentity = {
+        functionName,
+        memoryMb: service.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+        region: config.region,
+        accountId: LOCAL_ACCOUNT_ID,
+      };
       const lambda = new LambdaHost({
         bundleFile,
         workerFile,
@@ -153,7 +184,11 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       });
       stops.push(() => lambda.close());
       await lambda.start();
-      routes.push({ resourcePath: `/${service.routePath}`, requestSchema: contractOf(service.task).requestJsonSchema(service.limits), invoke: (event) => lambda.invoke(event) });
+      routes.push({
+        resourcePath: `/${service.routePath}`,
+        requestSchema: contractOf(service.task).requestJsonSchema(service.limits),
+        invoke: (event) => lambda.invoke(event),
+      });
     }
     const auth: GatewayAuth = config.api.authMode === "iam" ? { mode: "iam" } : { mode: "api-key", apiKey: options.apiKey };
     const gateway: LocalGateway = await startGateway({
@@ -179,7 +214,17 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       endpointName: names[i].endpointName,
     }));
     const [first] = services;
-    return { routeUrl: first.routeUrl, runtimeUrl: runtime.url, modelUrl: first.modelUrl, modelServerPid: first.modelServerPid, endpointName: first.endpointName, services, auth, crashed, stop };
+    return {
+      routeUrl: first.routeUrl,
+      runtimeUrl: runtime.url,
+      modelUrl: first.modelUrl,
+      modelServerPid: first.modelServerPid,
+      endpointName: first.endpointName,
+      services,
+      auth,
+      crashed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -48,7 +48,11 @@ function options(argv: string[]) {
   return {
     help: values.help,
     modelDirs: values["model-dir"],
-    ports: { gateway: parsePort("port", values.port), runtime: parsePort("runtime-port", values["runtime-port"]), model: parsePort("model-port", values["model-port"]) },
+    ports: {
+      gateway: parsePort("port", values.port),
+      runtime: parsePort("runtime-port", values["runtime-port"]),
+      model: parsePort("model-port", values["model-port"]),
+    },
     apiKey: values["api-key"] ?? generateApiKey(),
     python: values.python,
     readyTimeoutMs: readySeconds * 1000,
@@ -56,12 +60,17 @@ function options(argv: string[]) {
 }
 
 function banner(stack: LocalStack, region: string): string {
-  const auth = stack.auth.mode === "api-key" ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}` : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+  const auth =
+    stack.auth.mode === "api-key"
+      ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}`
+      : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
   const [first] = stack.services;
   return [
     `Local API ready (${stack.services.map((s) => `${s.service.task} model ${s.modelDir}`).join("; ")})`,
     ...stack.services.map((s) => `  Gateway:           POST ${s.routeUrl}  (${s.service.task})`),
-    stack.auth.mode === "api-key" ? `  API key:           ${stack.auth.apiKey}` : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
+    stack.auth.mode === "api-key"
+      ? `  API key:           ${stack.auth.apiKey}`
+      : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
     ...stack.services.map((s) => `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${s.endpointName})`),
     ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),
     ``,
@@ -87,7 +96,10 @@ async function main(): Promise<number> {
   const first = await Promise.race([starting, signalled]);
   if (typeof first === "string") {
     // Stopped while starting: startStack cleans up after itself once it settles.
-    await starting.then((started) => started.stop(), () => undefined);
+    await starting.then(
+      (started) => started.stop(),
+      () => undefined,
+    );
     return 0;
   }
   const stack = first;

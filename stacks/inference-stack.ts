@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
@@ -56,7 +56,11 @@ export class InferenceStack extends TerraformStack {
 
     const api = new InferenceApi(this, "api", {
       name: inferenceNames(config.namePrefix).apiName,
-      routes: services.map(({ service, handler }) => ({ path: service.routePath, requestSchema: contractOf(service.task).requestJsonSchema(service.limits), handler })),
+      routes: services.map(({ service, handler }) => ({
+        path: service.routePath,
+        requestSchema: contractOf(service.task).requestJsonSchema(service.limits),
+        handler,
+      })),
       stageName: config.api.stageName,
       authMode: config.api.authMode,
       throttle: config.api.throttle,
@@ -68,7 +72,13 @@ export class InferenceStack extends TerraformStack {
     this.addOutputs(api, services, config);
   }
 
-  private addService(props: InferenceStackProps, service: ServiceConfig, model: PreparedModel, accountId: string, sharedBucket: SecureBucket | undefined): ServiceResources {
+  private addService(
+    props: InferenceStackProps,
+    service: ServiceConfig,
+    model: PreparedModel,
+    accountId: string,
+    sharedBucket: SecureBucket | undefined,
+  ): ServiceResources {
     const { config } = props;
     const names = inferenceNames(config.namePrefix, service);
     const base = serviceBaseName(config.namePrefix, service);
@@ -92,6 +102,7 @@ export class InferenceStack extends TerraformStack {
       hubModel: model.hubModel,
       task: containerTask(service.task),
       containerLogLevel: service.model.containerLogLevel,
+      quantization: service.model.quantization,
       capacity: service.endpoint,
       logRetentionDays: config.logRetentionDays,
     });
@@ -117,7 +128,9 @@ export class InferenceStack extends TerraformStack {
     new TerraformOutput(this, "invoke_url", { value: invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
     new TerraformOutput(this, "endpoint_name", { value: first.endpoint.endpoint.name });
     const example = JSON.parse(readyExample(taskContract(first.service.task), first.service.limits).body) as Record<string, unknown>;
-    const body = `'{${Object.entries(example).map(([key, value]) => `"${key}": ${JSON.stringify(value)}`).join(", ")}}'`;
+    const body = `'{${Object.entries(example)
+      .map(([key, value]) => `"${key}": ${JSON.stringify(value)}`)
+      .join(", ")}}'`;
     if (api.apiKey) {
       const readKey = `aws apigateway get-api-key --region ${config.region} --api-key ${api.apiKey.id} --include-value --query value --output text`;
       new TerraformOutput(this, "api_key_id", { value: api.apiKey.id });
@@ -140,12 +153,20 @@ export class InferenceStack extends TerraformStack {
    */
   private addRouteOutputs(api: InferenceApi, config: AppConfig): void {
     new TerraformOutput(this, "stage_url", { value: api.stage.invokeUrl, description: "Base URL of every route" });
-    if (api.apiKey) new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
+    if (api.apiKey)
+      new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
     for (const route of apiRoutes(config)) {
       const url = `${api.stage.invokeUrl}${route.path}`;
       const body = readyExample(taskContract(route.task), route.limits).body;
       new TerraformOutput(this, route.outputName, {
-        value: { method: route.method, url, task: route.task, auth: config.api.authMode, body, curl: curlCommand(url, body, config, api.apiKey?.id) },
+        value: {
+          method: route.method,
+          url,
+          task: route.task,
+          auth: config.api.authMode,
+          body,
+          curl: curlCommand(url, body, config, api.apiKey?.id),
+        },
         description: `${route.method} ${route.path}: URL and a ready request`,
       });
     }

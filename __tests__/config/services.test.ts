@@ -9,7 +9,13 @@ const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const QA_MODEL = path.join(FIXTURES, "question-answering-model");
 
 const qa = { name: "qa", task: "question-answering", modelSource: "hub:deepset/bert-base-cased-squad2" };
-const embeddings = { name: "embeddings", task: "feature-extraction", modelSource: "hub:sentence-transformers/all-mpnet-base-v2", endpointMode: "serverless", serverlessMemoryMb: 6144 };
+const embeddings = {
+  name: "embeddings",
+  task: "feature-extraction",
+  modelSource: "hub:sentence-transformers/all-mpnet-base-v2",
+  endpointMode: "serverless",
+  serverlessMemoryMb: 6144,
+};
 
 function problemsOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
   try {
@@ -60,7 +66,9 @@ describe("APP_CONFIG", () => {
   });
 
   test("a missing file is named", () => {
-    expect(() => loadConfig({ env: { APP_CONFIG: "/nonexistent/app.json" } })).toThrow(/APP_CONFIG: cannot read \/nonexistent\/app\.json: ENOENT/);
+    expect(() => loadConfig({ env: { APP_CONFIG: "/nonexistent/app.json" } })).toThrow(
+      /APP_CONFIG: cannot read \/nonexistent\/app\.json: ENOENT/,
+    );
   });
 
   test("a file that is not one JSON object is named", () => {
@@ -98,7 +106,9 @@ describe("task inference", () => {
   });
 
   test("a Hub source in a services list needs its task (synth stays offline)", () => {
-    expect(problemsOf({ services: [{ name: "qa", modelSource: "hub:deepset/bert-base-cased-squad2" }] })).toMatch(/services\[0\] "qa": task: required: the model's config.json cannot be read at synth \(a hub source\)/);
+    expect(problemsOf({ services: [{ name: "qa", modelSource: "hub:deepset/bert-base-cased-squad2" }] })).toMatch(
+      /services\[0\] "qa": task: required: the model's config.json cannot be read at synth \(a hub source\)/,
+    );
   });
 
   test("the environment's single service keeps text classification for a Hub source", () => {
@@ -112,10 +122,22 @@ describe("task inference", () => {
 
 describe("validation names the service and the field", () => {
   test.each<[string, unknown, RegExp]>([
-    ["a bad field", [qa, { ...embeddings, serverlessMemoryMb: 5000 }], /services\[1\] "embeddings": serverlessMemoryMb: must be a multiple of 1024/],
+    [
+      "a bad field",
+      [qa, { ...embeddings, serverlessMemoryMb: 5000 }],
+      /services\[1\] "embeddings": serverlessMemoryMb: must be a multiple of 1024/,
+    ],
     ["a bad instance type", [{ ...qa, instanceType: "m5.large" }], /services\[0\] "qa": instanceType: must be a SageMaker instance type/],
-    ["a payload over the serverless limit", [{ ...embeddings, maxTexts: 64, maxTextChars: 20000, maxTotalChars: 1000000 }], /services\[0\] "embeddings": maxTextChars: .*over the serverless endpoint's 4000000-byte limit/],
-    ["an unknown field", [{ ...qa, instanceTyp: "ml.m5.large" }], /services\[0\] "qa": "instanceTyp": unknown setting; allowed: name, routePath, task,/],
+    [
+      "a payload over the serverless limit",
+      [{ ...embeddings, maxTexts: 64, maxTextChars: 20000, maxTotalChars: 1000000 }],
+      /services\[0\] "embeddings": maxTextChars: .*over the serverless endpoint's 4000000-byte limit/,
+    ],
+    [
+      "an unknown field",
+      [{ ...qa, instanceTyp: "ml.m5.large" }],
+      /services\[0\] "qa": "instanceTyp": unknown setting; allowed: name, routePath, task,/,
+    ],
     ["a field only the app sets", [{ ...qa, stageName: "v2" }], /services\[0\] "qa": "stageName": unknown setting/],
     ["a bad name", [{ ...qa, name: "Q&A" }], /services\[0\]: name: must be 1-20 lowercase letters/],
     ["a missing name", [{ task: "question-answering", modelSource: "hub:a/b" }], /services\[0\]: name: .*got undefined/],
@@ -128,11 +150,18 @@ describe("validation names the service and the field", () => {
   });
 
   test("a service field's environment variable is refused next to a services list", () => {
-    expect(problemsOf({ services: [qa] }, { INSTANCE_TYPE: "ml.c5.large" })).toMatch(/INSTANCE_TYPE: configures the single default service; with a "services" list set "instanceType" in the service's entry/);
+    expect(problemsOf({ services: [qa] }, { INSTANCE_TYPE: "ml.c5.large" })).toMatch(
+      /INSTANCE_TYPE: configures the single default service; with a "services" list set "instanceType" in the service's entry/,
+    );
   });
 
   test("every bad service is reported at once", () => {
-    const message = problemsOf({ services: [{ ...qa, instanceCount: 0 }, { ...embeddings, serverlessMaxConcurrency: 500 }] });
+    const message = problemsOf({
+      services: [
+        { ...qa, instanceCount: 0 },
+        { ...embeddings, serverlessMaxConcurrency: 500 },
+      ],
+    });
     expect(message).toMatch(/services\[0\] "qa": instanceCount/);
     expect(message).toMatch(/services\[1\] "embeddings": serverlessMaxConcurrency/);
   });

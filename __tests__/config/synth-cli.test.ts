@@ -6,7 +6,9 @@ import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const scratchDirs: string[] = [];
-afterAll(() => scratchDirs.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of scratchDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function runApp(env: Record<string, string>) {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "app-"));
@@ -23,7 +25,9 @@ function runApp(env: Record<string, string>) {
 test("a bad configuration exits 1 naming the field, and writes no synth output", () => {
   const run = runApp({ ENDPOINT_MODE: "batch" });
   expect(run.status).toBe(1);
-  expect(run.stderr).toContain('endpointMode (env ENDPOINT_MODE, context "endpointMode"): must be one of real-time, serverless; got "batch"');
+  expect(run.stderr).toContain(
+    'endpointMode (env ENDPOINT_MODE, context "endpointMode"): must be one of real-time, serverless; got "batch"',
+  );
   expect(run.stderr).not.toMatch(/\s+at /);
   expect(fs.existsSync(run.outdir)).toBe(false);
 });

@@ -70,7 +70,12 @@ describe("npm start with presets/all-in-one.json", () => {
   it("embeddings returns one normalised vector per input, OpenAI-style", async () => {
     const reply = await post(routeUrl("embeddings"), { input: ["profit rose", "debt fell"] });
     expect(reply.status).toBe(200);
-    const body = json(reply) as { object: string; data: Array<{ object: string; index: number; embedding: number[] }>; model: string; dimensions: number };
+    const body = json(reply) as {
+      object: string;
+      data: Array<{ object: string; index: number; embedding: number[] }>;
+      model: string;
+      dimensions: number;
+    };
     expect(body).toMatchObject({ object: "list", model: "sentence-transformers/all-mpnet-base-v2" });
     expect(body.data.map((d) => [d.object, d.index, d.embedding.length])).toEqual([
       ["embedding", 0, body.dimensions],
@@ -81,7 +86,10 @@ describe("npm start with presets/all-in-one.json", () => {
   });
 
   it("paraphrase scores a sentence pair", async () => {
-    const reply = await post(routeUrl("paraphrase"), { text: "The company posted record profit.", text_pair: "The company posted a record profit." });
+    const reply = await post(routeUrl("paraphrase"), {
+      text: "The company posted record profit.",
+      text_pair: "The company posted a record profit.",
+    });
     expect(reply.status).toBe(200);
     expect(json(reply)).toEqual({ data: [{ label: expect.any(String), score: expect.any(Number) }] });
   });
@@ -110,15 +118,25 @@ describe("npm start with presets/all-in-one.json", () => {
 
   it("npm run smoke passes every documented case of every route", async () => {
     const smoke = (route: string, task: string) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", "tools/smoke.ts", "--url", routeUrl(route), "--task", task, "--key", API_KEY], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, APP_CONFIG: path.join(REPO_ROOT, "presets", "all-in-one.json") },
-        timeout: 60_000,
-      }).then(
+      promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "tools/smoke.ts", "--url", routeUrl(route), "--task", task, "--key", API_KEY],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, APP_CONFIG: path.join(REPO_ROOT, "presets", "all-in-one.json") },
+          timeout: 60_000,
+        },
+      ).then(
         () => [route, "passed"],
         (error: { stdout: string }) => [route, error.stdout],
       );
-    const tasks = { sentiment: "text-classification", qa: "question-answering", generate: "text2text-generation", embeddings: "feature-extraction", paraphrase: "sentence-pair-classification" };
+    const tasks = {
+      sentiment: "text-classification",
+      qa: "question-answering",
+      generate: "text2text-generation",
+      embeddings: "feature-extraction",
+      paraphrase: "sentence-pair-classification",
+    };
     const outcomes = await Promise.all(Object.entries(tasks).map(([route, task]) => smoke(route, task)));
     expect(outcomes).toEqual(Object.keys(tasks).map((route) => [route, "passed"]));
   }, 60_000);

@@ -44,7 +44,15 @@ describeIfTorch(`all five routes on real tiny models (skipped where ${PYTHON} ca
     execFileSync(PYTHON, ["-c", BUILD, path.join(REPO_ROOT, "model", "tests"), scratch], { stdio: "inherit" });
     const config = loadLocalConfig({ APP_CONFIG: path.join(REPO_ROOT, "presets", "all-in-one.json") });
     const modelDirs = config.services.map((s) => path.join(scratch as string, s.name as string));
-    stack = await startStack({ config, modelDirs, ports: { gateway: 0, runtime: 0, model: 0 }, apiKey: API_KEY, python: PYTHON, readyTimeoutMs: 120_000, log: () => undefined });
+    stack = await startStack({
+      config,
+      modelDirs,
+      ports: { gateway: 0, runtime: 0, model: 0 },
+      apiKey: API_KEY,
+      python: PYTHON,
+      readyTimeoutMs: 120_000,
+      log: () => undefined,
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -59,7 +67,9 @@ describeIfTorch(`all five routes on real tiny models (skipped where ${PYTHON} ca
   test("sentiment answers a label and score per text", async () => {
     const reply = await post(url("sentiment"), { texts: ["profit rose", "the company said"] });
     expect(reply.status).toBe(200);
-    expect((json(reply) as { data: Array<{ label: string }> }).data.map((d) => ["NEUTRAL", "POSITIVE", "NEGATIVE"].includes(d.label))).toEqual([true, true]);
+    expect(
+      (json(reply) as { data: Array<{ label: string }> }).data.map((d) => ["NEUTRAL", "POSITIVE", "NEGATIVE"].includes(d.label)),
+    ).toEqual([true, true]);
   });
 
   test("qa answers with a span of the context", async () => {
@@ -71,9 +81,15 @@ describeIfTorch(`all five routes on real tiny models (skipped where ${PYTHON} ca
   });
 
   test("generate returns one text per input", async () => {
-    const reply = await post(url("generate"), { texts: ["summarize: revenue rose", "translate English to German: the house"], parameters: { max_new_tokens: 4 } });
+    const reply = await post(url("generate"), {
+      texts: ["summarize: revenue rose", "translate English to German: the house"],
+      parameters: { max_new_tokens: 4 },
+    });
     expect(reply.status).toBe(200);
-    expect((json(reply) as { data: unknown[] }).data).toEqual([{ generated_text: expect.any(String) }, { generated_text: expect.any(String) }]);
+    expect((json(reply) as { data: unknown[] }).data).toEqual([
+      { generated_text: expect.any(String) },
+      { generated_text: expect.any(String) },
+    ]);
   });
 
   test("embeddings returns one unit vector per input", async () => {

@@ -10,7 +10,9 @@ export const API_KEY = "test-key-0123456789abcdef";
 
 // find_spec rather than import: importing torch takes seconds, and every test file loads this.
 const FIND_TORCH = "import importlib.util as u, sys; sys.exit(0 if u.find_spec('torch') and u.find_spec('transformers') else 1)";
-export const hasTorch = spawnSync("python3", ["-c", FIND_TORCH], { stdio: "ignore" }).status === 0;
+/** The Python of the real-model tests: `ML_PYTHON` (e.g. a venv from ../shared/tools/mlvenv.sh), else python3. */
+export const ML_PYTHON = process.env.ML_PYTHON || "python3";
+export const hasTorch = spawnSync(ML_PYTHON, ["-c", FIND_TORCH], { stdio: "ignore" }).status === 0;
 
 export interface RunningCli {
   child: ChildProcess;

@@ -79,7 +79,9 @@ describe("model:pack and model:check", () => {
     writeFiles(dir, { "config.json": JSON.stringify({ architectures: ["BertForQuestionAnswering"] }) });
     await expect(run(tsx, [tool("model-check"), dir, "--task", "feature-extraction"])).rejects.toMatchObject({
       code: 1,
-      stdout: expect.stringContaining("task feature-extraction contradicts the model: architecture BertForQuestionAnswering is a question-answering model"),
+      stdout: expect.stringContaining(
+        "task feature-extraction contradicts the model: architecture BertForQuestionAnswering is a question-answering model",
+      ),
     });
   });
 });

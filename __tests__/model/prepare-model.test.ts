@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { list } from "tar";
-import { PreparedModel, prepareModel } from "../../lib/prepare-model";
+import { type PreparedModel, prepareModel } from "../../lib/prepare-model";
 
 const CODE_FILES = { "code/inference.py": path.resolve(__dirname, "..", "..", "model", "code", "inference.py") };
 const HUB = { kind: "hub", modelId: "yiyanghkust/finbert-tone", revision: "main" } as const;
@@ -32,7 +32,9 @@ describe("a model directory without code/", () => {
     made.push(dir);
     return dir;
   };
-  afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  });
   const REPO = path.resolve(__dirname, "..", "..");
   const QA_CODE = {
     "code/inference.py": path.join(REPO, "model", "tasks", "question-answering", "inference.py"),
@@ -66,7 +68,14 @@ describe("a model directory without code/", () => {
     const cacheDir = tempDir("prepare-");
     const model = await prepareModel({ kind: "directory", path: dir }, { cacheDir, codeFiles: QA_CODE, stagingName: "qa" });
     const files = await archivedFiles(model);
-    expect([...files.keys()].sort()).toEqual(["code/", "code/inference.py", "code/task_common.py", "config.json", "model.safetensors", "vocab.txt"]);
+    expect([...files.keys()].sort()).toEqual([
+      "code/",
+      "code/inference.py",
+      "code/task_common.py",
+      "config.json",
+      "model.safetensors",
+      "vocab.txt",
+    ]);
     expect(files.get("code/inference.py")).toBe(fs.readFileSync(QA_CODE["code/inference.py"], "utf8"));
     expect(model.warnings).toContain("no code/inference.py: the task's inference code from this project is packed with it");
   });
@@ -84,9 +93,14 @@ describe("a model directory without code/", () => {
   test("a directory with its own code/inference.py keeps it", async () => {
     const dir = plainDownload();
     fs.mkdirSync(path.join(dir, "code"));
-    fs.writeFileSync(path.join(dir, "code", "inference.py"), "def model_fn(d):\n  return d\ndef input_fn(b, c):\n  return b\ndef predict_fn(x, m):\n  return x\ndef output_fn(p, a):\n  return p\n");
+    fs.writeFileSync(
+      path.join(dir, "code", "inference.py"),
+      "def model_fn(d):\n  return d\ndef input_fn(b, c):\n  return b\ndef predict_fn(x, m):\n  return x\ndef output_fn(p, a):\n  return p\n",
+    );
     const cacheDir = tempDir("prepare-");
-    const files = await archivedFiles(await prepareModel({ kind: "directory", path: dir }, { cacheDir, codeFiles: QA_CODE, stagingName: "qa" }));
+    const files = await archivedFiles(
+      await prepareModel({ kind: "directory", path: dir }, { cacheDir, codeFiles: QA_CODE, stagingName: "qa" }),
+    );
     expect(files.get("code/inference.py")).toContain("def model_fn(d):");
     expect(files.has("code/task_common.py")).toBe(false);
   });

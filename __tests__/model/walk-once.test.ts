@@ -17,7 +17,10 @@ test("a directory source is read once for the checks, the cache key and the arch
     const dir = makeModelDirectory(root, 10_000);
     const reads = fs.readdirSync as unknown as jest.Mock;
     reads.mockClear();
-    const prepared = await prepareModel({ kind: "directory", path: dir }, { cacheDir: path.join(root, "cache"), codeFiles: CODE_FILES, stagingName: "default" });
+    const prepared = await prepareModel(
+      { kind: "directory", path: dir },
+      { cacheDir: path.join(root, "cache"), codeFiles: CODE_FILES, stagingName: "default" },
+    );
     expect(prepared.archive.kind).toBe("local");
     expect(reads.mock.calls.filter(([read]) => read === dir)).toHaveLength(1);
     expect(reads.mock.calls.filter(([read]) => read === path.join(dir, "code"))).toHaveLength(1);

@@ -3,13 +3,16 @@
 // role, grant and log groups behind the one API.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SynthedApp, TerraformJson, resourcesOf, statementsOf, synthApp } from "./synth-app";
+import { type SynthedApp, type TerraformJson, resourcesOf, statementsOf, synthApp } from "./synth-app";
 import { SECURITY_RULES } from "./security-rules";
 import { readyExample, taskContract } from "../../contract/task-contracts";
 import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
 
 const PRESETS_DIR = path.resolve(__dirname, "..", "..", "presets");
-const PRESETS = fs.readdirSync(PRESETS_DIR).filter((name) => name.endsWith(".json")).sort();
+const PRESETS = fs
+  .readdirSync(PRESETS_DIR)
+  .filter((name) => name.endsWith(".json"))
+  .sort();
 
 interface PresetFile {
   services: Array<{ name: string; task: string; endpointMode: string }>;
@@ -18,11 +21,22 @@ interface PresetFile {
 const read = (name: string): PresetFile => JSON.parse(fs.readFileSync(path.join(PRESETS_DIR, name), "utf8")) as PresetFile;
 
 test("the issue's six presets are there", () => {
-  expect(PRESETS).toEqual(["all-in-one.json", "bert-paraphrase-intel.json", "bert-squad-qa.json", "embeddings-serverless.json", "finbert-sentiment.json", "flan-t5-serverless.json"]);
+  expect(PRESETS).toEqual([
+    "all-in-one.json",
+    "bert-paraphrase-intel.json",
+    "bert-squad-qa.json",
+    "embeddings-serverless.json",
+    "finbert-sentiment.json",
+    "flan-t5-serverless.json",
+  ]);
 });
 
 test("all-in-one serves the five tasks, one route each", () => {
-  expect(read("all-in-one.json").services.map((s) => s.task).sort()).toEqual(["feature-extraction", "question-answering", "sentence-pair-classification", "text-classification", "text2text-generation"]);
+  expect(
+    read("all-in-one.json")
+      .services.map((s) => s.task)
+      .sort(),
+  ).toEqual(["feature-extraction", "question-answering", "sentence-pair-classification", "text-classification", "text2text-generation"]);
 });
 
 function invokeGrantsByRole(json: TerraformJson): Map<string, string[]> {
@@ -54,7 +68,13 @@ describe.each(PRESETS)("preset %s", (preset) => {
   });
 
   test("each service has its own endpoint, Lambda, archive object and route with a request model", () => {
-    for (const type of ["aws_sagemaker_endpoint", "aws_lambda_function", "aws_s3_object", "aws_api_gateway_method", "aws_api_gateway_model"]) {
+    for (const type of [
+      "aws_sagemaker_endpoint",
+      "aws_lambda_function",
+      "aws_s3_object",
+      "aws_api_gateway_method",
+      "aws_api_gateway_model",
+    ]) {
       expect([type, resourcesOf(app.inferenceJson, type).length]).toEqual([type, services.length]);
     }
     const paths = resourcesOf(app.inferenceJson, "aws_api_gateway_resource").map((r) => r.path_part);
@@ -72,7 +92,10 @@ describe.each(PRESETS)("preset %s", (preset) => {
   });
 
   test("each Lambda is told its own task and endpoint", () => {
-    const functions = resourcesOf(app.inferenceJson, "aws_lambda_function") as Array<{ function_name: string; environment: { variables: Record<string, string> } }>;
+    const functions = resourcesOf(app.inferenceJson, "aws_lambda_function") as Array<{
+      function_name: string;
+      environment: { variables: Record<string, string> };
+    }>;
     for (const service of services) {
       const fn = functions.find((f) => f.function_name.endsWith(`-${service.name}-inference`));
       expect(fn?.environment.variables.TASK).toBe(service.task === "text-classification" ? undefined : service.task);
@@ -87,7 +110,9 @@ describe.each(PRESETS)("preset %s", (preset) => {
   });
 
   test("serverless services get serverless endpoints, the others instances", () => {
-    const configs = resourcesOf(app.inferenceJson, "aws_sagemaker_endpoint_configuration") as Array<{ production_variants: Array<Record<string, unknown>> }>;
+    const configs = resourcesOf(app.inferenceJson, "aws_sagemaker_endpoint_configuration") as Array<{
+      production_variants: Array<Record<string, unknown>>;
+    }>;
     const serverless = configs.filter((c) => c.production_variants[0].serverless_config !== undefined).length;
     expect(serverless).toBe(services.filter((s) => s.endpointMode === "serverless").length);
   });

@@ -36,10 +36,17 @@ test("a different container image gives a new model name", async () => {
   expect(after.key).toBe(before.key);
 });
 
-test("a different instance type changes the configuration but keeps the model", async () => {
+test("a different instance type of the same size changes the configuration but keeps the model", async () => {
+  const before = sagemaker((await synthApp()).inferenceJson);
+  const after = sagemaker((await synthApp({ INSTANCE_TYPE: "ml.c5.large" })).inferenceJson);
+  expect(after.modelName).toBe(before.modelName);
+  expect(after.variant.instance_type).toBe("ml.c5.large");
+});
+
+test("an instance type with more vCPUs gives a new model, since the container's worker count follows them", async () => {
   const before = sagemaker((await synthApp()).inferenceJson);
   const after = sagemaker((await synthApp({ INSTANCE_TYPE: "ml.c5.xlarge" })).inferenceJson);
-  expect(after.modelName).toBe(before.modelName);
+  expect(after.modelName).not.toBe(before.modelName);
   expect(after.variant.instance_type).toBe("ml.c5.xlarge");
 });
 

@@ -35,12 +35,22 @@ class FakeEncoding(dict):
 
 
 class FakeTokenizer:
+    """Counts one token per word plus [CLS] and [SEP], truncated to max_length."""
+
     def __init__(self) -> None:
+        self.counts: List[List[str]] = []
         self.calls: List[Dict[str, Any]] = []
 
-    def __call__(self, texts: List[str], **kwargs: Any) -> FakeEncoding:
+    def __call__(self, texts: List[str], **kwargs: Any) -> Any:
+        if "return_tensors" not in kwargs:
+            self.counts.append(list(texts))
+            return {"input_ids": [[0] * self.length(text, kwargs["max_length"]) for text in texts]}
         self.calls.append({"texts": list(texts), **kwargs})
         return FakeEncoding(list(texts))
+
+    @staticmethod
+    def length(text: str, max_length: int) -> int:
+        return min(len(text.split()) + 2, max_length)
 
 
 class FakeTensor:

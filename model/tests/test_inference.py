@@ -2,6 +2,7 @@ import importlib.util
 import json
 import tempfile
 import unittest
+import unittest.mock
 
 from model.tests.fakes import LABELS, FakeModel, FakeTokenizer, InferenceModeSpy, load_inference
 
@@ -109,10 +110,9 @@ class PredictFnTest(unittest.TestCase):
 
     def test_batches_with_padding_and_truncation(self):
         bundle = make_bundle(max_length=128)
-        texts = [("great " * (i % 7)) + f"text {i}" for i in range(inference.BATCH_SIZE * 2 + 3)]
+        texts = [("great " * (i % 7)) + f"text {i}" for i in range(35)]
         result = run({"inputs": texts}, bundle)
         calls = bundle.tokenizer.calls
-        self.assertEqual([len(c["texts"]) for c in calls], [inference.BATCH_SIZE, inference.BATCH_SIZE, 3])
         for call in calls:
             self.assertEqual(
                 {k: call[k] for k in ("padding", "truncation", "max_length", "return_tensors")},
@@ -122,17 +122,79 @@ class PredictFnTest(unittest.TestCase):
         expected = ["Positive" if "great" in t else "Neutral" for t in texts]
         self.assertEqual([r[0]["label"] for r in result], expected)
 
-    def test_batches_group_similar_lengths(self):
+    def test_tokens_are_counted_once_with_truncation_before_batching(self):
+        bundle = make_bundle(max_length=128)
+        texts = ["great " * 500, "awful", "plain words here"]
+        result = run(texts, bundle)
+        self.assertEqual(bundle.tokenizer.counts, [texts])
+        self.assertEqual([r[0]["label"] for r in result], ["Positive", "Negative", "Neutral"])
+
+    def test_short_texts_are_not_padded_to_a_long_one(self):
         bundle = make_bundle()
-        texts = ["x" * (1000 if i % 2 else 1) for i in range(inference.BATCH_SIZE * 2)]
-        run(texts, bundle)
-        self.assertEqual([len(set(map(len, c["texts"]))) for c in bundle.tokenizer.calls], [1, 1])
+        texts = ["great quarter", "word " * 400, "awful loss", "plain day", "great again"]
+        result = run(texts, bundle)
+        self.assertEqual([sorted(c["texts"]) for c in bundle.tokenizer.calls],
+                         [sorted(["great quarter", "awful loss", "plain day", "great again"]), ["word " * 400]])
+        self.assertEqual([r[0]["label"] for r in result], ["Positive", "Neutral", "Negative", "Neutral", "Positive"])
 
     def test_model_runs_under_inference_mode(self):
         bundle = make_bundle()
-        run(["a"] * (inference.BATCH_SIZE + 1), bundle)
+        run(["a", "b " * 300], bundle)
         self.assertEqual(bundle.model.calls_outside_mode, 0)
         self.assertEqual(bundle.inference_mode.entered, 1)
+
+
+class PlanBatchesTest(unittest.TestCase):
+    def test_every_index_appears_once(self):
+        lengths = [7, 300, 12, 12, 512, 40, 9, 100, 7, 33]
+        batches = inference.plan_batches(lengths)
+        self.assertEqual(sorted(i for batch in batches for i in batch), list(range(len(lengths))))
+
+    def test_equal_lengths_share_one_batch(self):
+        self.assertEqual(inference.plan_batches([20, 20, 20, 20]), [[0, 1, 2, 3]])
+
+    def test_a_long_text_gets_its_own_batch(self):
+        self.assertEqual(inference.plan_batches([10, 500, 12, 11, 10]), [[0, 4, 3, 2], [1]])
+
+    def test_cuts_where_added_padding_exceeds_the_overhead(self):
+        # Joining 30 to [10, 10] pads 2 x 20 = 40 tokens > 32; joining 12 pads 2 x 2.
+        self.assertEqual(inference.plan_batches([10, 10, 12, 30], overhead_tokens=32), [[0, 1, 2], [3]])
+        self.assertEqual(inference.plan_batches([10, 10, 12, 30], overhead_tokens=60), [[0, 1, 2, 3]])
+
+    def test_batch_size_is_bounded_by_texts(self):
+        batches = inference.plan_batches([8] * 10, max_texts=4)
+        self.assertEqual([len(b) for b in batches], [4, 4, 2])
+
+    def test_batch_size_is_bounded_by_padded_tokens(self):
+        batches = inference.plan_batches([100] * 10, max_tokens=300)
+        self.assertEqual([len(b) for b in batches], [3, 3, 3, 1])
+
+    def test_empty_input_plans_no_batch(self):
+        self.assertEqual(inference.plan_batches([]), [])
+
+
+class EnvironmentTest(unittest.TestCase):
+    def test_quantization_defaults_to_none(self):
+        self.assertEqual(inference.quantization_from_env({}), "none")
+        self.assertEqual(inference.quantization_from_env({"MODEL_QUANTIZATION": ""}), "none")
+
+    def test_quantization_accepts_dynamic_int8(self):
+        self.assertEqual(inference.quantization_from_env({"MODEL_QUANTIZATION": "dynamic-int8"}), "dynamic-int8")
+
+    def test_unknown_quantization_is_named_in_the_error(self):
+        with self.assertRaisesRegex(ValueError, "MODEL_QUANTIZATION='int4': must be one of none, dynamic-int8"):
+            inference.quantization_from_env({"MODEL_QUANTIZATION": "int4"})
+
+    def test_threads_unset_leaves_torch_default(self):
+        self.assertIsNone(inference.threads_from_env({}))
+
+    def test_threads_parsed(self):
+        self.assertEqual(inference.threads_from_env({"MODEL_TORCH_THREADS": "2"}), 2)
+
+    def test_bad_threads_are_named_in_the_error(self):
+        for value in ("0", "-1", "two"):
+            with self.subTest(value=value), self.assertRaisesRegex(ValueError, "MODEL_TORCH_THREADS"):
+                inference.threads_from_env({"MODEL_TORCH_THREADS": value})
 
 
 class OutputFnTest(unittest.TestCase):
@@ -159,22 +221,35 @@ class MaxLengthTest(unittest.TestCase):
 class RealModelTest(unittest.TestCase):
     """A tiny randomly initialised BERT written to disk, loaded through model_fn."""
 
-    def test_long_text_is_truncated_and_all_labels_ranked(self):
+    def write_model(self, model_dir):
         from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
+        words = ["profit", "loss", "growth", "market", "the", "a"]
+        with open(f"{model_dir}/vocab.txt", "w", encoding="utf-8") as vocab:
+            vocab.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+        # Positional: the first parameter is vocab_file in transformers 4 and vocab in 5, which
+        # ignores vocab_file= and reads every token as [UNK].
+        BertTokenizerFast(f"{model_dir}/vocab.txt").save_pretrained(model_dir)
+        config = BertConfig(
+            vocab_size=len(words) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+            intermediate_size=32, max_position_embeddings=512, num_labels=3,
+            id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
+        )
+        BertForSequenceClassification(config).save_pretrained(model_dir)
+
+    def test_dynamic_int8_quantizes_the_linear_layers_on_cpu(self):
+        with tempfile.TemporaryDirectory() as model_dir, unittest.mock.patch.dict("os.environ", {"MODEL_QUANTIZATION": "dynamic-int8"}):
+            self.write_model(model_dir)
+            bundle = inference.model_fn(model_dir)
+            linear = [type(m) for m in bundle.model.modules() if type(m).__name__ == "Linear"]
+            self.assertEqual(len(linear), 8)  # 6 in the one encoder layer, the pooler, the classifier
+            self.assertEqual({f"{t.__module__}.{t.__name__}" for t in linear}, {"torch.ao.nn.quantized.dynamic.modules.linear.Linear"})
+            request = inference.input_fn('{"inputs": "profit growth"}', "application/json")
+            self.assertEqual(sorted(item["label"] for item in inference.predict_fn(request, bundle)), sorted(LABELS))
+
+    def test_long_text_is_truncated_and_all_labels_ranked(self):
         with tempfile.TemporaryDirectory() as model_dir:
-            words = ["profit", "loss", "growth", "market", "the", "a"]
-            with open(f"{model_dir}/vocab.txt", "w", encoding="utf-8") as vocab:
-                vocab.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-            # Positional: the first parameter is vocab_file in transformers 4 and vocab in 5, which
-            # ignores vocab_file= and reads every token as [UNK].
-            BertTokenizerFast(f"{model_dir}/vocab.txt").save_pretrained(model_dir)
-            config = BertConfig(
-                vocab_size=len(words) + 5, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                intermediate_size=32, max_position_embeddings=512, num_labels=3,
-                id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
-            )
-            BertForSequenceClassification(config).save_pretrained(model_dir)
+            self.write_model(model_dir)
 
             bundle = inference.model_fn(model_dir)
             self.assertFalse(bundle.model.training)

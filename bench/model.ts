@@ -1,0 +1,160 @@
+/**
+ * The model container's speed on this machine: a BERT-base classifier of FinBERT tone's shape
+ * (random weights, built offline) timed (a) the seed's way, a text-classification pipeline called
+ * text by text, (b) through model/code/inference.py as the container runs it, and (c) the same with
+ * dynamic int8 quantization; variants run in their own processes, interleaved, so load from other
+ * work hits them alike. Then workers x threads at 1, 4 and 16 concurrent clients.
+ * Python: $ML_PYTHON, else /tmp/mlvenv/bin/python, else python3; skips where torch is missing.
+ * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2, 0 skips the variants; MODEL_BENCH_THREADS torch threads,
+ * default 1; MODEL_BENCH_SERVE=0 skips workers x threads)
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const SCRIPT = path.join(__dirname, "model_bench.py");
+const VARIANTS = ["seed", "project", "project-int8"] as const;
+type Variant = (typeof VARIANTS)[number];
+const ROUNDS = Number(process.env.MODEL_BENCH_ROUNDS ?? 2);
+// Every variant gets the same torch thread count. 1 by default: on a shared machine two threads
+// per process wait on each other whenever another process holds a core (3-10x slower here).
+const THREADS = Number(process.env.MODEL_BENCH_THREADS ?? 1);
+const WORKERS_X_THREADS = [
+  [1, 2],
+  [2, 1],
+  [2, 2],
+] as const;
+const CLIENTS = [1, 4, 16];
+
+interface VariantRun {
+  variant: Variant;
+  threads: number;
+  mixedTextsPerSecond: number;
+  singleP50Ms: number;
+  singleP99Ms: number;
+  peakRssMb: number;
+  scores: Array<Record<string, number>>;
+  load: string;
+}
+
+function findPython(): string | undefined {
+  const candidates = [process.env.ML_PYTHON, "/tmp/mlvenv/bin/python", "python3"].filter(
+    (p): p is string => Boolean(p) && (p === "python3" || existsSync(p as string)),
+  );
+  const probe = "import importlib.util as u, sys; sys.exit(0 if u.find_spec('torch') and u.find_spec('transformers') else 1)";
+  return candidates.find((python) => spawnSync(python, ["-c", probe], { stdio: "ignore" }).status === 0);
+}
+
+function python(bin: string, args: string[]): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, TOKENIZERS_PARALLELISM: "false", HF_HUB_OFFLINE: "1", TRANSFORMERS_VERBOSITY: "error" };
+  delete env.MODEL_QUANTIZATION;
+  delete env.MODEL_TORCH_THREADS;
+  const run = spawnSync(bin, [SCRIPT, ...args], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`model_bench.py ${args.join(" ")} failed (${run.status}):\n${run.stderr}`);
+  return run.stdout.trim().split("\n").pop() ?? "";
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function top(scores: Record<string, number>): string {
+  return Object.entries(scores).sort((a, b) => b[1] - a[1])[0][0];
+}
+
+/** Top-label agreement and the largest score difference between two variants on the same texts. */
+function agreement(a: VariantRun, b: VariantRun): string {
+  const same = a.scores.filter((s, i) => top(s) === top(b.scores[i])).length;
+  const diff = Math.max(...a.scores.flatMap((s, i) => Object.keys(s).map((label) => Math.abs(s[label] - b.scores[i][label]))));
+  return `top label ${same}/${a.scores.length}, largest score difference ${diff.toFixed(4)}`;
+}
+
+const cell = (value: string | number, width = 12) => String(value).padStart(width);
+
+function variantTable(runs: VariantRun[]): void {
+  const byVariant = (v: Variant) => runs.filter((r) => r.variant === v);
+  const figure = (v: Variant, key: "mixedTextsPerSecond" | "singleP50Ms" | "singleP99Ms" | "peakRssMb") =>
+    median(byVariant(v).map((r) => r[key]));
+  console.log(
+    ["variant", "texts/s", "x seed", "p50 ms", "x seed", "p99 ms", "x seed", "peak MB", "x seed"]
+      .map((h, i) => cell(h, i ? 10 : 14))
+      .join(""),
+  );
+  for (const v of VARIANTS) {
+    const row = [cell(v, 14)];
+    for (const key of ["mixedTextsPerSecond", "singleP50Ms", "singleP99Ms", "peakRssMb"] as const) {
+      const value = figure(v, key);
+      // Speed-ups: texts/s as is; latency and memory as seed / variant, so > 1 is better everywhere.
+      const ratio = key === "mixedTextsPerSecond" ? value / figure("seed", key) : figure("seed", key) / value;
+      row.push(cell(value.toFixed(key === "mixedTextsPerSecond" ? 2 : 0), 10), cell(`${ratio.toFixed(2)}x`, 10));
+    }
+    console.log(row.join(""));
+  }
+  const last = (v: Variant) => byVariant(v)[byVariant(v).length - 1];
+  console.log(`agreement, int8 vs float (project): ${agreement(last("project-int8"), last("project"))}`);
+  console.log(`agreement, project vs seed:         ${agreement(last("project"), last("seed"))}`);
+  // Random weights give near-uniform scores, so few distinct top labels make agreement weak evidence.
+  console.log(
+    `distinct top labels of the float model on these texts: ${new Set(last("project").scores.map(top)).size} of 3 (random weights)`,
+  );
+}
+
+function main(): void {
+  const bin = findPython();
+  if (!bin) {
+    console.log("skipped: no Python with torch and transformers (set ML_PYTHON, or build one with ../shared/tools/mlvenv.sh)");
+    return;
+  }
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "model-bench-"));
+  try {
+    const modelDir = path.join(scratch, "model");
+    python(bin, ["build", modelDir]);
+    console.log(`BERT-base, FinBERT tone's shape, random weights; ${os.cpus().length} vCPUs (${os.cpus()[0]?.model ?? "?"}); ${bin}`);
+    console.log(
+      `32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; ${THREADS} torch thread(s) in every variant; x seed > 1 is better`,
+    );
+    const runs: VariantRun[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const variant of VARIANTS) {
+        const load = loadAverage();
+        const run = { ...(JSON.parse(python(bin, ["run", modelDir, variant, String(THREADS)])) as Omit<VariantRun, "load">), load };
+        runs.push(run);
+        console.log(
+          `  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`,
+        );
+      }
+    }
+    if (runs.length > 0) variantTable(runs);
+    if (process.env.MODEL_BENCH_SERVE === "0") return;
+    console.log("\nworkers x torch threads, one 30-word text per request (project path, float)");
+    console.log(["workers", "threads", "clients", "requests", "req/s", "p50 ms", "p99 ms", "load 1m"].map((h) => cell(h, 10)).join(""));
+    for (const [workers, threads] of WORKERS_X_THREADS) {
+      for (const clients of CLIENTS) {
+        const requests = clients === 1 ? 16 : 32;
+        const load = os.loadavg()[0].toFixed(2);
+        const r = JSON.parse(
+          python(bin, ["serve", modelDir, String(workers), String(threads), String(clients), String(requests)]),
+        ) as Record<string, number>;
+        console.log(
+          [workers, threads, clients, requests, r.requestsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load]
+            .map((v) => cell(v, 10))
+            .join(""),
+        );
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main();

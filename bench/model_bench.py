@@ -1,0 +1,204 @@
+"""Model benchmark worker for bench/model.ts (needs torch and transformers; runs offline).
+
+  model_bench.py build DIR           a BERT-base classifier of FinBERT tone's shape, random weights
+  model_bench.py run DIR VARIANT T   one variant's timings with T torch threads, one JSON line; VARIANT is
+                                     seed (a text-classification pipeline, all scores, text by text,
+                                     no truncation), project (model/code/inference.py as the container
+                                     runs it) or project-int8 (the same with MODEL_QUANTIZATION=dynamic-int8)
+  model_bench.py serve DIR W T C N   W worker processes with T torch threads each, C concurrent
+                                     clients sending N single-text requests; one JSON line
+
+Every variant runs in its own process, so its peak memory (ru_maxrss) is its own.
+"""
+
+import json
+import os
+import random
+import resource
+import statistics
+import string
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import get_context
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INFERENCE_PATH = os.path.join(ROOT, "model", "code", "inference.py")
+LABELS = {0: "Neutral", 1: "Positive", 2: "Negative"}
+FINBERT_VOCAB_SIZE = 30873
+WORDS = """the company said its operating profit rose to eur million from a year earlier net sales
+increased by percent in the third quarter while costs fell and margins improved the board expects
+revenue to grow next year but warned that demand in europe remains weak shares of the bank dropped
+after analysts cut their rating on lower guidance and higher credit losses the group will cut jobs
+at its finnish plant as orders decline earnings per share were stable cash flow was strong""".split()
+MIXED_TEXTS = 32
+SINGLE_WORDS = 30
+MIXED_PASSES = 2
+SINGLE_RUNS = 30
+
+
+def texts():
+    rng = random.Random(11)
+    # Word counts spread log-uniformly over 5..400, so short texts dominate as in real traffic.
+    counts = sorted(int(round(5 * (400 / 5) ** (i / (MIXED_TEXTS - 1)))) for i in range(MIXED_TEXTS))
+    rng.shuffle(counts)
+    mixed = [" ".join(rng.choice(WORDS) for _ in range(n)) for n in counts]
+    single = " ".join(rng.choice(WORDS) for _ in range(SINGLE_WORDS))
+    return mixed, single
+
+
+def build(model_dir):
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    os.makedirs(model_dir, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(set(WORDS)) + list(string.ascii_lowercase)
+    rng = random.Random(1234)
+    seen = set(vocab)
+    while len(vocab) < FINBERT_VOCAB_SIZE:
+        token = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 9)))
+        if token not in seen:
+            seen.add(token)
+            vocab.append(token)
+    with open(os.path.join(model_dir, "vocab.txt"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(vocab) + "\n")
+    BertTokenizerFast(os.path.join(model_dir, "vocab.txt"), do_lower_case=True, model_max_length=512).save_pretrained(model_dir)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                        intermediate_size=3072, max_position_embeddings=512, num_labels=3, id2label=LABELS,
+                        label2id={v: k for k, v in LABELS.items()})
+    BertForSequenceClassification(config).eval().save_pretrained(model_dir)
+
+
+def load_inference():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("inference", INFERENCE_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.dont_write_bytecode = True
+    spec.loader.exec_module(module)
+    return module
+
+
+def seed_classifier(model_dir):
+    from transformers import pipeline
+
+    classify = pipeline("text-classification", model=model_dir, tokenizer=model_dir, top_k=None, device="cpu")
+
+    def one(text):
+        ranked = classify(text)
+        # transformers 5 wraps a single text's ranking in a list; 4.x does not.
+        return ranked[0] if ranked and isinstance(ranked[0], list) else ranked
+
+    return lambda batch: [one(text) for text in batch]
+
+
+def project_classifier(model_dir):
+    inference = load_inference()
+    bundle = inference.model_fn(model_dir)
+
+    def classify(batch):
+        request = inference.input_fn(json.dumps({"inputs": batch}), "application/json")
+        return json.loads(inference.output_fn(inference.predict_fn(request, bundle), "application/json"))
+
+    return classify
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))]
+
+
+def run(model_dir, variant, threads):
+    if variant == "project-int8":
+        os.environ["MODEL_QUANTIZATION"] = "dynamic-int8"
+    os.environ["MODEL_TORCH_THREADS"] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+
+    classify = seed_classifier(model_dir) if variant == "seed" else project_classifier(model_dir)
+    mixed, single = texts()
+    classify(mixed[:2])
+    passes = []
+    for _ in range(MIXED_PASSES):
+        started = time.perf_counter()
+        scores = classify(mixed)
+        passes.append(time.perf_counter() - started)
+    for _ in range(3):
+        classify([single])
+    latencies = []
+    for _ in range(SINGLE_RUNS):
+        started = time.perf_counter()
+        classify([single])
+        latencies.append((time.perf_counter() - started) * 1000)
+    print(json.dumps({
+        "variant": variant,
+        "threads": torch.get_num_threads(),
+        "mixedTextsPerSecond": len(mixed) / statistics.median(passes),
+        "singleP50Ms": percentile(latencies, 50),
+        "singleP99Ms": percentile(latencies, 99),
+        "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # Label -> score per text, for the agreement between variants.
+        "scores": [{item["label"]: item["score"] for item in ranked} for ranked in scores],
+    }))
+
+
+_worker = {}
+
+
+def _serve_init(model_dir, threads):
+    os.environ["MODEL_TORCH_THREADS"] = str(threads)
+    _worker["classify"] = project_classifier(model_dir)
+
+
+def _serve_one(text):
+    _worker["classify"]([text])
+
+
+def serve(model_dir, workers, threads, clients, requests):
+    _, single = texts()
+    with get_context("spawn").Pool(workers, initializer=_serve_init, initargs=(model_dir, threads)) as pool:
+        pool.map(_serve_one, [single] * (workers * 3), chunksize=1)
+        latencies = []
+        lock = threading.Lock()
+        remaining = [requests]
+
+        def client():
+            while True:
+                with lock:
+                    if remaining[0] == 0:
+                        return
+                    remaining[0] -= 1
+                started = time.perf_counter()
+                pool.apply(_serve_one, (single,))
+                with lock:
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as executor:
+            for future in [executor.submit(client) for _ in range(clients)]:
+                future.result()
+        seconds = time.perf_counter() - started
+    print(json.dumps({
+        "workers": workers, "threads": threads, "clients": clients, "requests": requests,
+        "requestsPerSecond": requests / seconds,
+        "p50Ms": percentile(latencies, 50), "p99Ms": percentile(latencies, 99),
+    }))
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "build" and len(argv) == 3:
+        build(argv[2])
+    elif command == "run" and len(argv) == 5 and argv[3] in ("seed", "project", "project-int8"):
+        run(argv[2], argv[3], int(argv[4]))
+    elif command == "serve" and len(argv) == 7:
+        serve(argv[2], *(int(value) for value in argv[3:]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
