@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { App } from "cdktf";
-import { AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
+import { type AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
 import { describeError } from "./lib/errors";
 import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
-import { PreparedModel, prepareModel } from "./lib/prepare-model";
+import { type PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -20,7 +20,8 @@ export interface PrepareAppOptions {
 
 export interface PreparedApp {
   readonly config: AppConfig;
-  readonly model: PreparedModel;
+  /** One per service, in the order of `config.services`. */
+  readonly models: readonly PreparedModel[];
   readonly buildDir: string;
 }
 
@@ -29,12 +30,23 @@ export async function prepareApp(opts: PrepareAppOptions = {}): Promise<Prepared
   const env = opts.env ?? process.env;
   const config = loadConfig({ env, context: opts.context ?? readCdktfContext(env, ROOT) });
   const buildDir = opts.buildDir ?? path.join(ROOT, ".build");
-  const model = await prepareModel(config.model.source, { cacheDir: path.join(buildDir, "model-cache"), codeDir: path.join(ROOT, "model", "code") });
-  return { config, model, buildDir };
+  const models: PreparedModel[] = [];
+  // One at a time: packing is parallel inside, and a bad source fails before the next is packed.
+  for (const service of config.services) {
+    const cacheDir = path.join(buildDir, "model-cache");
+    models.push(
+      await prepareModel(service.model.source, {
+        cacheDir,
+        codeFiles: projectCodeFiles(service.task),
+        stagingName: service.name ?? "default",
+      }),
+    );
+  }
+  return { config, models, buildDir };
 }
 
 /** The stacks: wiring only. */
-export function buildStacks(app: App, { config, model, buildDir }: PreparedApp): void {
+export function buildStacks(app: App, { config, models, buildDir }: PreparedApp): void {
   new BootstrapStack(app, "bootstrap", {
     region: config.region,
     namePrefix: config.namePrefix,
@@ -42,12 +54,14 @@ export function buildStacks(app: App, { config, model, buildDir }: PreparedApp):
     manageApiGatewayAccount: config.manageApiGatewayAccount,
     stateBucket: config.bootstrapStateInBucket ? config.stateBucket : undefined,
   });
-  new InferenceStack(app, "inference", { config, model, handlerEntry: path.join(ROOT, "lambda", "index.ts"), buildDir });
+  new InferenceStack(app, "inference", { config, models, handlerEntry: path.join(ROOT, "lambda", "index.ts"), buildDir });
 }
 
 async function main(): Promise<void> {
   const prepared = await prepareApp();
-  for (const warning of prepared.model.warnings) console.warn(`warning: ${describeModelSource(prepared.config.model.source)}: ${warning}`);
+  prepared.config.services.forEach((service, i) => {
+    for (const warning of prepared.models[i].warnings) console.warn(`warning: ${describeModelSource(service.model.source)}: ${warning}`);
+  });
   const app = new App();
   buildStacks(app, prepared);
   app.synth();

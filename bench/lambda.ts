@@ -146,9 +146,13 @@ async function loopbackLatencies(url: string): Promise<number[]> {
   const body = JSON.stringify({ inputs: ["Revenue grew 12% and margins widened."] });
   const roundTrip = () =>
     new Promise<void>((done, fail) => {
-      const req = request(`${url}/endpoints/finbert-bench/invocations`, { method: "POST", agent, headers: { "Content-Type": "application/json" } }, (res) => {
-        res.resume().on("end", done);
-      });
+      const req = request(
+        `${url}/endpoints/finbert-bench/invocations`,
+        { method: "POST", agent, headers: { "Content-Type": "application/json" } },
+        (res) => {
+          res.resume().on("end", done);
+        },
+      );
       req.on("error", fail).end(body);
     });
   try {
@@ -211,7 +215,9 @@ async function main(): Promise<void> {
     console.log(`  index.js                   ${kb(bundle.bytes)}`);
     console.log(`  zip                        ${kb(zip.length)}   target < 500 KB: ${verdict(zip.length < 500 * 1024)}`);
     console.log(`Cold init, ${COLD_STARTS} fresh node ${process.version} processes (module load + client construction)`);
-    console.log(`  p50 ${ms(percentile(cold.init, 50))}  max ${ms(cold.init[cold.init.length - 1])}   target < 100 ms: ${verdict(percentile(cold.init, 50) < 100)}`);
+    console.log(
+      `  p50 ${ms(percentile(cold.init, 50))}  max ${ms(cold.init[cold.init.length - 1])}   target < 100 ms: ${verdict(percentile(cold.init, 50) < 100)}`,
+    );
     console.log(`  whole process (spawn to exit) p50 ${ms(percentile(cold.process, 50))}`);
     console.log(`Handler overhead, ${REQUESTS} requests (after ${WARMUP_REQUESTS} warm-up) against a loopback endpoint`);
     console.log(`  p50 ${ms(p50)}  p99 ${ms(p99)}  max ${ms(latencies[latencies.length - 1])}   target p99 < 5 ms: ${verdict(p99 < 5)}`);

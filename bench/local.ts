@@ -24,11 +24,29 @@ interface Round {
 }
 
 function startLocalApi(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/start.ts", "--model-dir", FIXTURE_MODEL, "--port", "0", "--runtime-port", "0", "--model-port", "0", "--api-key", API_KEY], {
-    cwd: ROOT,
-    // Component logs (one line per request) are not part of the measurement.
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "local/start.ts",
+      "--model-dir",
+      FIXTURE_MODEL,
+      "--port",
+      "0",
+      "--runtime-port",
+      "0",
+      "--model-port",
+      "0",
+      "--api-key",
+      API_KEY,
+    ],
+    {
+      cwd: ROOT,
+      // Component logs (one line per request) are not part of the measurement.
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {
     child.kill("SIGTERM");
@@ -46,7 +64,12 @@ function startLocalApi(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 async function send(url: string): Promise<boolean> {
-  const reply = await request(url, { method: "POST", headers: { "content-type": "application/json", "x-api-key": API_KEY }, body: BODY, timeoutMs: 30_000 });
+  const reply = await request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": API_KEY },
+    body: BODY,
+    timeoutMs: 30_000,
+  });
   return reply.status === 200;
 }
 
@@ -75,7 +98,14 @@ function percentile(sorted: number[], p: number): number {
 
 function report(r: Round): string {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
-  const cells = [r.clients, r.latenciesMs.length, r.errors, (r.latenciesMs.length / r.seconds).toFixed(1), percentile(sorted, 50).toFixed(1), percentile(sorted, 99).toFixed(1)];
+  const cells = [
+    r.clients,
+    r.latenciesMs.length,
+    r.errors,
+    (r.latenciesMs.length / r.seconds).toFixed(1),
+    percentile(sorted, 50).toFixed(1),
+    percentile(sorted, 99).toFixed(1),
+  ];
   return cells.map((c) => String(c).padStart(10)).join("");
 }
 

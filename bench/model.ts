@@ -20,7 +20,11 @@ const ROUNDS = Number(process.env.MODEL_BENCH_ROUNDS ?? 2);
 // Every variant gets the same torch thread count. 1 by default: on a shared machine two threads
 // per process wait on each other whenever another process holds a core (3-10x slower here).
 const THREADS = Number(process.env.MODEL_BENCH_THREADS ?? 1);
-const WORKERS_X_THREADS = [[1, 2], [2, 1], [2, 2]] as const;
+const WORKERS_X_THREADS = [
+  [1, 2],
+  [2, 1],
+  [2, 2],
+] as const;
 const CLIENTS = [1, 4, 16];
 
 interface VariantRun {
@@ -35,7 +39,9 @@ interface VariantRun {
 }
 
 function findPython(): string | undefined {
-  const candidates = [process.env.ML_PYTHON, "/tmp/mlvenv/bin/python", "python3"].filter((p): p is string => Boolean(p) && (p === "python3" || existsSync(p as string)));
+  const candidates = [process.env.ML_PYTHON, "/tmp/mlvenv/bin/python", "python3"].filter(
+    (p): p is string => Boolean(p) && (p === "python3" || existsSync(p as string)),
+  );
   const probe = "import importlib.util as u, sys; sys.exit(0 if u.find_spec('torch') and u.find_spec('transformers') else 1)";
   return candidates.find((python) => spawnSync(python, ["-c", probe], { stdio: "ignore" }).status === 0);
 }
@@ -50,7 +56,10 @@ function python(bin: string, args: string[]): string {
 }
 
 function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 }
 
 function median(values: number[]): number {
@@ -74,8 +83,13 @@ const cell = (value: string | number, width = 12) => String(value).padStart(widt
 
 function variantTable(runs: VariantRun[]): void {
   const byVariant = (v: Variant) => runs.filter((r) => r.variant === v);
-  const figure = (v: Variant, key: "mixedTextsPerSecond" | "singleP50Ms" | "singleP99Ms" | "peakRssMb") => median(byVariant(v).map((r) => r[key]));
-  console.log(["variant", "texts/s", "x seed", "p50 ms", "x seed", "p99 ms", "x seed", "peak MB", "x seed"].map((h, i) => cell(h, i ? 10 : 14)).join(""));
+  const figure = (v: Variant, key: "mixedTextsPerSecond" | "singleP50Ms" | "singleP99Ms" | "peakRssMb") =>
+    median(byVariant(v).map((r) => r[key]));
+  console.log(
+    ["variant", "texts/s", "x seed", "p50 ms", "x seed", "p99 ms", "x seed", "peak MB", "x seed"]
+      .map((h, i) => cell(h, i ? 10 : 14))
+      .join(""),
+  );
   for (const v of VARIANTS) {
     const row = [cell(v, 14)];
     for (const key of ["mixedTextsPerSecond", "singleP50Ms", "singleP99Ms", "peakRssMb"] as const) {
@@ -90,7 +104,9 @@ function variantTable(runs: VariantRun[]): void {
   console.log(`agreement, int8 vs float (project): ${agreement(last("project-int8"), last("project"))}`);
   console.log(`agreement, project vs seed:         ${agreement(last("project"), last("seed"))}`);
   // Random weights give near-uniform scores, so few distinct top labels make agreement weak evidence.
-  console.log(`distinct top labels of the float model on these texts: ${new Set(last("project").scores.map(top)).size} of 3 (random weights)`);
+  console.log(
+    `distinct top labels of the float model on these texts: ${new Set(last("project").scores.map(top)).size} of 3 (random weights)`,
+  );
 }
 
 function main(): void {
@@ -104,14 +120,18 @@ function main(): void {
     const modelDir = path.join(scratch, "model");
     python(bin, ["build", modelDir]);
     console.log(`BERT-base, FinBERT tone's shape, random weights; ${os.cpus().length} vCPUs (${os.cpus()[0]?.model ?? "?"}); ${bin}`);
-    console.log(`32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; ${THREADS} torch thread(s) in every variant; x seed > 1 is better`);
+    console.log(
+      `32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; ${THREADS} torch thread(s) in every variant; x seed > 1 is better`,
+    );
     const runs: VariantRun[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of VARIANTS) {
         const load = loadAverage();
         const run = { ...(JSON.parse(python(bin, ["run", modelDir, variant, String(THREADS)])) as Omit<VariantRun, "load">), load };
         runs.push(run);
-        console.log(`  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`);
+        console.log(
+          `  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`,
+        );
       }
     }
     if (runs.length > 0) variantTable(runs);
@@ -122,8 +142,14 @@ function main(): void {
       for (const clients of CLIENTS) {
         const requests = clients === 1 ? 16 : 32;
         const load = os.loadavg()[0].toFixed(2);
-        const r = JSON.parse(python(bin, ["serve", modelDir, String(workers), String(threads), String(clients), String(requests)])) as Record<string, number>;
-        console.log([workers, threads, clients, requests, r.requestsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load].map((v) => cell(v, 10)).join(""));
+        const r = JSON.parse(
+          python(bin, ["serve", modelDir, String(workers), String(threads), String(clients), String(requests)]),
+        ) as Record<string, number>;
+        console.log(
+          [workers, threads, clients, requests, r.requestsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load]
+            .map((v) => cell(v, 10))
+            .join(""),
+        );
       }
     }
   } finally {

@@ -46,7 +46,10 @@ function generateModelDirectory(dir: string, kind: "random" | "float32"): number
   writeWeights(path.join(dir, "model.safetensors"), WEIGHTS_BYTES, kind);
   const vocab = Array.from({ length: 30_000 }, (_, i) => `token${i}`).join("\n");
   fs.writeFileSync(path.join(dir, "vocab.txt"), vocab);
-  fs.writeFileSync(path.join(dir, "tokenizer.json"), JSON.stringify({ model: { type: "WordPiece", vocab: Object.fromEntries(vocab.split("\n").map((t, i) => [t, i])) } }));
+  fs.writeFileSync(
+    path.join(dir, "tokenizer.json"),
+    JSON.stringify({ model: { type: "WordPiece", vocab: Object.fromEntries(vocab.split("\n").map((t, i) => [t, i])) } }),
+  );
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["BertForSequenceClassification"] }));
   fs.copyFileSync(path.join(__dirname, "..", "model", "code", "inference.py"), path.join(dir, "code", "inference.py"));
   return fs.readdirSync(dir, { recursive: true }).reduce<number>((sum, name) => {
@@ -75,7 +78,9 @@ async function main(): Promise<void> {
   try {
     const dir = path.join(root, "model");
     const inputBytes = generateModelDirectory(dir, kind);
-    console.log(`model directory: ${(inputBytes / MB).toFixed(0)} MB (${kind} weights), ${os.availableParallelism()} CPUs, node ${process.version}`);
+    console.log(
+      `model directory: ${(inputBytes / MB).toFixed(0)} MB (${kind} weights), ${os.availableParallelism()} CPUs, node ${process.version}`,
+    );
 
     const packTimes: number[] = [];
     const tarTimes: number[] = [];

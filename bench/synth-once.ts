@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const first = await synthOnce(1);
   const warm = await synthOnce(2);
   fs.rmSync(scratch, { recursive: true, force: true });
-  console.log(JSON.stringify({ loadMs: loaded - start, firstSynthMs: first, warmSynthMs: warm, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({ loadMs: loaded - start, firstSynthMs: first, warmSynthMs: warm, maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
 }
 
 void main();

@@ -34,7 +34,11 @@ function fixtureModel(): string {
 
 function inProcess(mode: "per-class" | "index", env: NodeJS.ProcessEnv): Once[] {
   return Array.from({ length: RUNS }, () => {
-    const out = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "synth-once.ts"), mode === "index" ? "index" : ""], { cwd: ROOT, env, encoding: "utf8" });
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "synth-once.ts"), mode === "index" ? "index" : ""],
+      { cwd: ROOT, env, encoding: "utf8" },
+    );
     return JSON.parse(out.trim().split("\n").pop() as string) as Once;
   });
 }
@@ -43,11 +47,15 @@ function cli(env: NodeJS.ProcessEnv): Array<{ seconds: number; maxRssMb: number 
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-cli-"));
   return Array.from({ length: CLI_RUNS }, () => {
     const timing = path.join(outdir, "time.txt");
-    execFileSync("/usr/bin/time", ["-o", timing, "-f", "%e %M", path.join(ROOT, "node_modules", ".bin", "cdktf"), "synth", "--output", path.join(outdir, "out")], {
-      cwd: ROOT,
-      env: { ...env, CHECKPOINT_DISABLE: "1" },
-      stdio: "ignore",
-    });
+    execFileSync(
+      "/usr/bin/time",
+      ["-o", timing, "-f", "%e %M", path.join(ROOT, "node_modules", ".bin", "cdktf"), "synth", "--output", path.join(outdir, "out")],
+      {
+        cwd: ROOT,
+        env: { ...env, CHECKPOINT_DISABLE: "1" },
+        stdio: "ignore",
+      },
+    );
     const [seconds, kb] = fs.readFileSync(timing, "utf8").trim().split(/\s+/).map(Number);
     return { seconds, maxRssMb: kb / 1024 };
   });
@@ -71,7 +79,9 @@ function main(): void {
     `baseline ratio (index / per-class):  load+synth ${(total(index) / total(perClass)).toFixed(2)}x   peak RSS ${(median(index.map((r) => r.maxRssMb)) / median(perClass.map((r) => r.maxRssMb))).toFixed(2)}x`,
   );
   const runs = cli(env);
-  console.log(`CLI cdktf synth (median of ${CLI_RUNS})      ${median(runs.map((r) => r.seconds)).toFixed(2)} s   peak RSS ${fmt(median(runs.map((r) => r.maxRssMb)))} MB (largest process)`);
+  console.log(
+    `CLI cdktf synth (median of ${CLI_RUNS})      ${median(runs.map((r) => r.seconds)).toFixed(2)} s   peak RSS ${fmt(median(runs.map((r) => r.maxRssMb)))} MB (largest process)`,
+  );
   console.log("targets: in-process synth < 0.5 s, CLI synth < 4 s");
 }
 

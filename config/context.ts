@@ -9,5 +9,5 @@ export function readCdktfContext(env: Readonly<Record<string, string | undefined
   if (env.CDKTF_CONTEXT_JSON) return JSON.parse(env.CDKTF_CONTEXT_JSON) as Record<string, unknown>;
   const file = path.join(projectDir, "cdktf.json");
   if (!fs.existsSync(file)) return {};
-  return ((JSON.parse(fs.readFileSync(file, "utf8")) as { context?: Record<string, unknown> }).context ?? {});
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { context?: Record<string, unknown> }).context ?? {};
 }

@@ -1,27 +1,29 @@
+import * as fs from "node:fs";
 import { z } from "zod";
-import { FIELDS, FieldName, RawConfig } from "./fields";
-import { ModelSource, parseModelSource } from "./model-source";
+import { FIELDS, type FieldName, type RawConfig, SERVICE_FIELDS, SERVICE_NAME, type ServiceFieldName } from "./fields";
+import { type ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
-import { RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
+import type { RequestLimits } from "../contract/request-limits";
+import { contractOf } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
-import { DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
+import { type DlcImage, DlcImageError, processorFor, resolveDlcImage } from "../lib/dlc-image";
 import { UserError } from "../lib/errors";
-import { instanceSpec, Quantization } from "../lib/container-env";
+import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
+import { modelArchiveFacts, modelDirectoryFacts } from "../lib/prepare-model";
+import { instanceSpec, type Quantization } from "../lib/container-env";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
 
-export interface AppConfig {
-  readonly region: string;
-  readonly namePrefix: string;
-  /** Bucket of the Terraform state; undefined keeps the local backend. */
-  readonly stateBucket?: string;
-  /** The bootstrap stack keeps its own state in `stateBucket` too. */
-  readonly bootstrapStateInBucket: boolean;
+/** One route of the API: its task, model, capacity, request limits and handler settings. */
+export interface ServiceConfig {
+  /** From the `services` list; undefined for the service the environment configures, whose resources keep their unsuffixed names. */
+  readonly name?: string;
+  readonly routePath: string;
+  readonly task: Task;
   readonly model: {
     readonly source: ModelSource;
-    readonly task: string;
     readonly transformersVersion: string;
     readonly pytorchVersion: string;
     readonly containerLogLevel: number;
@@ -30,11 +32,7 @@ export interface AppConfig {
     readonly image: DlcImage;
   };
   readonly endpoint: EndpointConfig;
-  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">> & {
-    /** The one route today's app serves. */
-    readonly routePath: string;
-    readonly limits: Readonly<RequestLimits>;
-  };
+  readonly limits: Readonly<RequestLimits>;
   readonly lambda: {
     /** Unset when the user set none: the function construct's default applies. */
     readonly memoryMb?: number;
@@ -43,6 +41,19 @@ export interface AppConfig {
     readonly reservedConcurrency?: number;
     readonly logRequestText: boolean;
   };
+}
+
+export interface AppConfig {
+  readonly region: string;
+  readonly namePrefix: string;
+  /** Bucket of the Terraform state; undefined keeps the local backend. */
+  readonly stateBucket?: string;
+  /** The bootstrap stack keeps its own state in `stateBucket` too. */
+  readonly bootstrapStateInBucket: boolean;
+  /** What the one API, key, usage plan and stage share. */
+  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">>;
+  /** At least one; names and routes unique. */
+  readonly services: readonly ServiceConfig[];
   readonly manageApiGatewayAccount: boolean;
   readonly logRetentionDays: number;
   readonly tags: Readonly<Record<string, string>>;
@@ -55,9 +66,9 @@ export class ConfigError extends UserError {
 }
 
 export interface ConfigInputs {
-  /** Environment variables (highest precedence). */
+  /** Environment variables (highest precedence); `APP_CONFIG` names a configuration file. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** `cdktf.json` context, keyed by field name. */
+  /** `cdktf.json` context, keyed by field name, plus `services`. Replaced by the APP_CONFIG file when one is named. */
   readonly context?: Readonly<Record<string, unknown>>;
 }
 
@@ -65,10 +76,16 @@ export interface ConfigInputs {
 const SERVERLESS_PAYLOAD_BYTES = 4_000_000;
 
 const NAMES = Object.keys(FIELDS) as FieldName[];
+const APP_FIELDS = NAMES.filter((n) => !(SERVICE_FIELDS as readonly string[]).includes(n));
+const SERVICES_KEY = "services";
 
-function where(name: FieldName): string {
-  return `${name} (env ${FIELDS[name].env}, context "${name}")`;
-}
+/** Where a bad value came from, as the error names it. */
+type Where = (name: FieldName) => string;
+const topLevel: Where = (name) => `${name} (env ${FIELDS[name].env}, context "${name}")`;
+const inService =
+  (label: string): Where =>
+  (name) =>
+    `${label}: ${name}`;
 
 /** Context keys cdktf itself sets (feature flags, CLI settings). */
 const CDKTF_FLAGS = new Set(["excludeStackIdFromLogicalIds", "allowSepCharsInLogicalIds"]);
@@ -76,116 +93,258 @@ function isCdktfOwnKey(key: string): boolean {
   return key.startsWith("@cdktf/") || key.startsWith("cdktf") || CDKTF_FLAGS.has(key);
 }
 
-function rawInput(inputs: ConfigInputs): Record<string, unknown> {
-  const unknownKeys = Object.keys(inputs.context ?? {}).filter((k) => !NAMES.includes(k as FieldName) && !isCdktfOwnKey(k));
-  if (unknownKeys.length > 0) {
-    throw new ConfigError(unknownKeys.map((k) => `context "${k}": unknown setting; allowed: ${NAMES.join(", ")}`));
+const fromEnv = (env: ConfigInputs["env"], name: FieldName): string | undefined => {
+  const value = env?.[FIELDS[name].env];
+  return value !== undefined && value !== "" ? value : undefined;
+};
+
+/** The context, or the APP_CONFIG file in its place. */
+function settings(inputs: ConfigInputs): Record<string, unknown> {
+  const file = inputs.env?.APP_CONFIG;
+  if (file === undefined || file === "") return { ...(inputs.context ?? {}) };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError([`APP_CONFIG: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`]);
   }
-  return Object.fromEntries(
-    NAMES.map((name) => {
-      const fromEnv = inputs.env?.[FIELDS[name].env];
-      const value = fromEnv !== undefined && fromEnv !== "" ? fromEnv : inputs.context?.[name] ?? FIELDS[name].default;
-      return [name, value];
-    }),
-  );
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError([`APP_CONFIG: ${file} must hold one JSON object of settings: ${(e as Error).message}`]);
+  }
 }
 
-function crossFieldProblems(c: RawConfig): string[] {
+function unknownKeys(values: Record<string, unknown>, allowed: readonly string[], where: string): string[] {
+  return Object.keys(values)
+    .filter((k) => !allowed.includes(k) && !isCdktfOwnKey(k))
+    .map((k) => `${where}"${k}": unknown setting; allowed: ${allowed.join(", ")}`);
+}
+
+function parseFields<K extends FieldName>(
+  names: readonly K[],
+  raw: Record<string, unknown>,
+  where: Where,
+): { values?: Pick<RawConfig, K>; problems: string[] } {
+  const schema = z.object(Object.fromEntries(names.map((n) => [n, FIELDS[n].schema])) as { [N in K]: (typeof FIELDS)[N]["schema"] });
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { values: parsed.data as Pick<RawConfig, K>, problems: [] };
+  return {
+    problems: parsed.error.issues.map((issue) => {
+      const name = issue.path[0] as K;
+      return `${where(name)}: ${issue.message}; got ${JSON.stringify(raw[name])}`;
+    }),
+  };
+}
+
+type ServiceRaw = Pick<RawConfig, ServiceFieldName>;
+
+/**
+ * The service's task: as configured, else inferred from a model directory's or archive's config.json; a
+ * configured task that contradicts the model fails naming both. A Hub or S3 source cannot be
+ * read at synth (synth stays offline), so it needs the task, except for the environment's
+ * single service, which keeps today's default.
+ */
+function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where: Where): { task: Task } | { problem: string } {
+  const configured = c.task === "sentiment-analysis" ? "text-classification" : c.task;
+  const facts =
+    source.kind === "directory" ? modelDirectoryFacts(source.path) : source.kind === "archive" ? modelArchiveFacts(source.path) : undefined;
+  // The environment's service falls back to text classification where nothing tells the task.
+  const inferable = facts !== undefined && (configured !== undefined || !legacy || inferTask(facts) !== undefined);
+  try {
+    if (inferable) return { task: resolveTask(configured, facts, where("task")) };
+  } catch (e) {
+    if (e instanceof TaskMismatchError) return { problem: e.message };
+    throw e;
+  }
+  if (configured !== undefined) return { task: configured };
+  if (legacy) return { task: "text-classification" };
+  return {
+    problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" || source.kind === "archive" ? `no readable config.json in ${source.path}` : `a ${source.kind} source`})`,
+  };
+}
+
+/** Serverless endpoints run CPU images only; real-time ones follow the instance type. */
+function resolveImage(region: string, app: Pick<RawConfig, "transformersVersion" | "pytorchVersion">, c: ServiceRaw): DlcImage | string {
+  const processor = c.endpointMode === "serverless" ? "cpu" : processorFor(c.instanceType);
+  try {
+    return resolveDlcImage({ region, transformersVersion: app.transformersVersion, pytorchVersion: app.pytorchVersion, processor });
+  } catch (e) {
+    if (!(e instanceof DlcImageError)) throw e;
+    // Region and versions are the app's settings, shared by every service.
+    return `${topLevel(e.field)}: ${e.message}`;
+  }
+}
+
+function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
   const problems: string[] = [];
-  if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
-    problems.push(`${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`);
-  }
-  if (c.bootstrapStateInBucket && c.stateBucket === "") {
-    problems.push(`${where("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);
-  }
   if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
-    problems.push(`${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`);
+    problems.push(
+      `${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`,
+    );
+  }
+  if (c.endpointMode === "serverless" && c.serverlessProvisionedConcurrency > c.serverlessMaxConcurrency) {
+    problems.push(
+      `${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`,
+    );
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
-  const worstCase = worstCaseEndpointPayloadBytes({ maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars });
+  const worstCase = contractOf(task).worstCasePayloadBytes({
+    maxTexts: c.maxTexts,
+    maxTextChars: c.maxTextChars,
+    maxTotalChars: c.maxTotalChars,
+  });
   if (worstCase > payloadLimit) {
-    problems.push(`${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`);
+    problems.push(
+      `${where("maxTextChars")}: maxTexts x maxTextChars (capped by maxTotalChars) allows ${worstCase}-byte requests, over the ${c.endpointMode} endpoint's ${payloadLimit}-byte limit`,
+    );
   }
   return problems;
 }
 
-/** Serverless endpoints run CPU images only; real-time ones follow the instance type. */
-function resolveImage(c: RawConfig): DlcImage | string {
-  const processor = c.endpointMode === "serverless" ? "cpu" : processorFor(c.instanceType);
-  try {
-    return resolveDlcImage({ region: c.region, transformersVersion: c.transformersVersion, pytorchVersion: c.pytorchVersion, processor });
-  } catch (e) {
-    if (!(e instanceof DlcImageError)) throw e;
-    return `${where(e.field)}: ${e.message}`;
-  }
-}
-
-function shape(c: RawConfig, source: ModelSource, image: DlcImage): AppConfig {
-  const endpoint: EndpointConfig =
-    c.endpointMode === "serverless"
-      ? { mode: "serverless", memorySizeMb: c.serverlessMemoryMb, maxConcurrency: c.serverlessMaxConcurrency, provisionedConcurrency: c.serverlessProvisionedConcurrency }
-      : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount };
+function shapeService(
+  c: ServiceRaw,
+  name: string | undefined,
+  task: Task,
+  source: ModelSource,
+  image: DlcImage,
+  app: Pick<RawConfig, "transformersVersion" | "pytorchVersion">,
+): ServiceConfig {
   return {
-    region: c.region,
-    namePrefix: c.namePrefix,
-    stateBucket: c.stateBucket === "" ? undefined : c.stateBucket,
-    bootstrapStateInBucket: c.bootstrapStateInBucket,
+    name,
+    routePath: c.routePath,
+    task,
     model: {
       source,
-      task: c.task,
-      transformersVersion: c.transformersVersion,
-      pytorchVersion: c.pytorchVersion,
+      transformersVersion: app.transformersVersion,
+      pytorchVersion: app.pytorchVersion,
       containerLogLevel: c.containerLogLevel,
       quantization: c.quantization,
       image,
     },
-    endpoint,
-    api: {
-      routePath: c.routePath,
-      stageName: c.stageName,
-      authMode: c.authMode,
-      throttle: { burstLimit: c.throttleBurstLimit, rateLimit: c.throttleRateLimit },
-      quotaPerDay: c.quotaPerDay,
-      executionLogging: c.executionLogging,
-      limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars },
-    },
+    endpoint:
+      c.endpointMode === "serverless"
+        ? {
+            mode: "serverless",
+            memorySizeMb: c.serverlessMemoryMb,
+            maxConcurrency: c.serverlessMaxConcurrency,
+            provisionedConcurrency: c.serverlessProvisionedConcurrency,
+          }
+        : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount },
+    limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars },
     lambda: {
       memoryMb: c.lambdaMemoryMb,
       timeoutSeconds: c.lambdaTimeoutSeconds,
       reservedConcurrency: c.lambdaReservedConcurrency >= 0 ? c.lambdaReservedConcurrency : undefined,
       logRequestText: c.logRequestText,
     },
-    manageApiGatewayAccount: c.manageApiGatewayAccount,
-    logRetentionDays: c.logRetentionDays,
-    tags: c.tags,
   };
 }
 
+interface ServiceInput {
+  readonly name?: string;
+  readonly raw: Record<string, unknown>;
+  readonly where: Where;
+}
+
+/** The services as given: the `services` list, or the one service of environment and top-level settings. */
+function serviceInputs(values: Record<string, unknown>, env: ConfigInputs["env"], problems: string[]): ServiceInput[] {
+  const defaults = (name: ServiceFieldName) => values[name] ?? FIELDS[name].default;
+  const list = values[SERVICES_KEY];
+  if (list === undefined) {
+    return [{ raw: Object.fromEntries(SERVICE_FIELDS.map((n) => [n, fromEnv(env, n) ?? defaults(n)])), where: topLevel }];
+  }
+  // With a list, a service's settings live in its entry; a variable would silently apply to all.
+  for (const n of SERVICE_FIELDS) {
+    if (fromEnv(env, n) !== undefined)
+      problems.push(`${FIELDS[n].env}: configures the single default service; with a "services" list set "${n}" in the service's entry`);
+  }
+  if (!Array.isArray(list) || list.length === 0) {
+    problems.push(`services: must be a non-empty list of service objects; got ${JSON.stringify(list)}`);
+    return [];
+  }
+  return list.flatMap((entry: unknown, i): ServiceInput[] => {
+    const label = `services[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      problems.push(`${label}: must be an object with a "name"; got ${JSON.stringify(entry)}`);
+      return [];
+    }
+    const fields = entry as Record<string, unknown>;
+    const named = SERVICE_NAME.schema.safeParse(fields.name);
+    if (!named.success) {
+      problems.push(`${label}: name: ${named.error.issues[0].message}; got ${JSON.stringify(fields.name)}`);
+      return [];
+    }
+    const where = inService(`${label} "${named.data}"`);
+    problems.push(...unknownKeys(fields, ["name", ...SERVICE_FIELDS], `${label} "${named.data}": `));
+    const raw = Object.fromEntries(SERVICE_FIELDS.map((n) => [n, fields[n] ?? (n === "routePath" ? named.data : defaults(n))]));
+    return [{ name: named.data, raw, where }];
+  });
+}
+
+function duplicates(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}
+
 /**
- * Builds the configuration from defaults, `cdktf.json` context and environment variables
- * (in rising precedence), and validates all of it before anything is constructed.
- * Throws a ConfigError listing every bad field with the allowed values.
+ * Builds the configuration from defaults, `cdktf.json` context (or the APP_CONFIG file) and
+ * environment variables (in rising precedence), and validates all of it before anything is
+ * constructed. Throws a ConfigError listing every bad field, naming its service.
  */
 export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
-  const raw = rawInput(inputs);
-  const schema = z.object(Object.fromEntries(NAMES.map((n) => [n, FIELDS[n].schema])) as { [K in FieldName]: (typeof FIELDS)[K]["schema"] });
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = issue.path[0] as FieldName;
-        return `${where(name)}: ${issue.message}; got ${JSON.stringify(raw[name])}`;
-      }),
-    );
+  const values = settings(inputs);
+  const problems = unknownKeys(values, [...NAMES, SERVICES_KEY], inputs.env?.APP_CONFIG ? `${inputs.env.APP_CONFIG}: ` : "context ");
+  const appRaw = Object.fromEntries(APP_FIELDS.map((n) => [n, fromEnv(inputs.env, n) ?? values[n] ?? FIELDS[n].default]));
+  const app = parseFields(APP_FIELDS, appRaw, topLevel);
+  problems.push(...app.problems);
+  const inputsOf = serviceInputs(values, inputs.env, problems);
+  for (const name of duplicates(inputsOf.flatMap((s) => (s.name === undefined ? [] : [s.name]))))
+    problems.push(`services: name "${name}" is given twice`);
+  for (const route of duplicates(inputsOf.map((s) => String(s.raw.routePath)))) problems.push(`services: route "${route}" is served twice`);
+
+  const services: ServiceConfig[] = [];
+  for (const input of inputsOf) {
+    const parsed = parseFields(SERVICE_FIELDS, input.raw, input.where);
+    problems.push(...parsed.problems);
+    if (parsed.values === undefined || app.values === undefined) continue;
+    const c = parsed.values;
+    const source = parseModelSource(c.modelSource);
+    if (typeof source === "string") {
+      problems.push(`${input.where("modelSource")}: ${source}; got '${c.modelSource}'`);
+      continue;
+    }
+    const resolved = serviceTask(c, source, input.name === undefined, input.where);
+    const image = resolveImage(app.values.region, app.values, c);
+    if ("problem" in resolved) problems.push(resolved.problem);
+    if (typeof image === "string") problems.push(image);
+    if ("problem" in resolved || typeof image === "string") continue;
+    const { task } = resolved;
+    const own = serviceProblems(c, task, input.where);
+    problems.push(...own);
+    if (own.length === 0) services.push(shapeService(c, input.name, task, source, image, app.values));
   }
-  const config = parsed.data as RawConfig;
-  const source = parseModelSource(config.modelSource);
-  const image = resolveImage(config);
-  const problems = [
-    ...crossFieldProblems(config),
-    ...(typeof source === "string" ? [`${where("modelSource")}: ${source}; got '${config.modelSource}'`] : []),
-    ...(typeof image === "string" ? [image] : []),
-  ];
-  if (problems.length > 0 || typeof source === "string" || typeof image === "string") throw new ConfigError(problems);
-  return shape(config, source, image);
+  if (app.values?.bootstrapStateInBucket && app.values.stateBucket === "") {
+    problems.push(`${topLevel("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);
+  }
+  if (problems.length > 0 || app.values === undefined) throw new ConfigError([...new Set(problems)]);
+  const a = app.values;
+  return {
+    region: a.region,
+    namePrefix: a.namePrefix,
+    stateBucket: a.stateBucket === "" ? undefined : a.stateBucket,
+    bootstrapStateInBucket: a.bootstrapStateInBucket,
+    api: {
+      stageName: a.stageName,
+      authMode: a.authMode,
+      throttle: { burstLimit: a.throttleBurstLimit, rateLimit: a.throttleRateLimit },
+      quotaPerDay: a.quotaPerDay,
+      executionLogging: a.executionLogging,
+    },
+    services,
+    manageApiGatewayAccount: a.manageApiGatewayAccount,
+    logRetentionDays: a.logRetentionDays,
+    tags: a.tags,
+  };
 }

@@ -37,7 +37,14 @@ export class ApiGatewayCloudWatchRole extends Construct {
       {
         sid: "WriteApiGatewayLogs",
         effect: "Allow",
-        actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"],
+        actions: [
+          "logs:CreateLogGroup",
+          "logs:CreateLogStream",
+          "logs:DescribeLogStreams",
+          "logs:PutLogEvents",
+          "logs:GetLogEvents",
+          "logs:FilterLogEvents",
+        ],
         resources: [`${logs}:API-Gateway-Execution-Logs_*`, `${logs}:/aws/apigateway/*`],
       },
       {

@@ -124,7 +124,12 @@ export class InferenceApi extends Construct {
       endpointConfiguration: { types: ["REGIONAL"] },
     });
     const restApiId = this.api.id;
-    const validator = new ApiGatewayRequestValidator(this, "validator", { restApiId, name: "body", validateRequestBody: true, validateRequestParameters: false });
+    const validator = new ApiGatewayRequestValidator(this, "validator", {
+      restApiId,
+      name: "body",
+      validateRequestBody: true,
+      validateRequestParameters: false,
+    });
     const responses = ERROR_RESPONSES.map(
       (r) =>
         new ApiGatewayGatewayResponse(this, `response-${r.type.toLowerCase()}`, {
@@ -143,7 +148,10 @@ export class InferenceApi extends Construct {
       triggers: {
         redeployment: Fn.sha1(
           Fn.jsonencode([
-            servedHash(props, routes.map((r) => r.modelName)),
+            servedHash(
+              props,
+              routes.map((r) => r.modelName),
+            ),
             validator.id,
             ...routes.flatMap((r) => [r.method.id, r.integration.id, r.integration.uri]),
             ...[...this.resources.values()].map((r) => r.id),
@@ -155,10 +163,18 @@ export class InferenceApi extends Construct {
       dependsOn: [...routes.flatMap((r) => [r.method, r.integration]), ...responses],
     });
 
-    const accessLogs = new CloudwatchLogGroup(this, "access-logs", { name: `/aws/apigateway/${props.name}/access`, retentionInDays: props.logRetentionDays });
+    const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${props.name}/access`,
+      retentionInDays: props.logRetentionDays,
+    });
     // API Gateway would create the execution log group itself, without retention.
     const executionLogs = props.executionLogging
-      ? [new CloudwatchLogGroup(this, "execution-logs", { name: `API-Gateway-Execution-Logs_${restApiId}/${props.stageName}`, retentionInDays: props.logRetentionDays })]
+      ? [
+          new CloudwatchLogGroup(this, "execution-logs", {
+            name: `API-Gateway-Execution-Logs_${restApiId}/${props.stageName}`,
+            retentionInDays: props.logRetentionDays,
+          }),
+        ]
       : [];
     this.stage = new ApiGatewayStage(this, "stage", {
       restApiId,
@@ -219,7 +235,11 @@ export class InferenceApi extends Construct {
       uri: route.handler.invokeArn,
     });
     new LambdaPermission(this, `invoke-permission${suffix}`, {
-      statementId: boundedName(`AllowApiGatewayInvoke-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`, suffix, NAME_LIMITS.lambdaStatementId),
+      statementId: boundedName(
+        `AllowApiGatewayInvoke-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`,
+        suffix,
+        NAME_LIMITS.lambdaStatementId,
+      ),
       action: "lambda:InvokeFunction",
       functionName: route.handler.functionName,
       principal: "apigateway.amazonaws.com",
@@ -269,7 +289,12 @@ function responseTemplate(message: string): string {
 function servedHash(props: ApiSettings, modelNames: readonly string[]): string {
   const served = {
     authMode: props.authMode,
-    routes: props.routes.map((r, i) => ({ path: r.path, model: modelNames[i], schema: JSON.stringify(r.requestSchema), integration: "AWS_PROXY POST" })),
+    routes: props.routes.map((r, i) => ({
+      path: r.path,
+      model: modelNames[i],
+      schema: JSON.stringify(r.requestSchema),
+      integration: "AWS_PROXY POST",
+    })),
     validator: { body: true, parameters: false },
     responses: ERROR_RESPONSES.map((r) => [r.type, responseTemplate(r.message)]),
   };

@@ -1,23 +1,31 @@
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
-import { type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SagemakerModel } from "@cdktf/provider-aws/lib/sagemaker-model";
-import { SagemakerEndpointConfiguration, SagemakerEndpointConfigurationProductionVariants } from "@cdktf/provider-aws/lib/sagemaker-endpoint-configuration";
+import {
+  SagemakerEndpointConfiguration,
+  type SagemakerEndpointConfigurationProductionVariants,
+} from "@cdktf/provider-aws/lib/sagemaker-endpoint-configuration";
 import { SagemakerEndpoint } from "@cdktf/provider-aws/lib/sagemaker-endpoint";
-import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { Quantization, servingEnvironment } from "../lib/container-env";
+import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { type Quantization, servingEnvironment } from "../lib/container-env";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import type { ModelArtifactRef } from "./model-artifact";
-import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
+import { type AwsTarget, NAME_LIMITS, boundedName } from "./names";
 import { ENDPOINT_DEFAULTS } from "./endpoint-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 
 export type EndpointCapacity =
   | { readonly mode: "real-time"; readonly instanceType: string; readonly instanceCount: number }
-  | { readonly mode: "serverless"; readonly memorySizeMb: number; readonly maxConcurrency: number; readonly provisionedConcurrency: number };
+  | {
+      readonly mode: "serverless";
+      readonly memorySizeMb: number;
+      readonly maxConcurrency: number;
+      readonly provisionedConcurrency: number;
+    };
 
 /** The inference container image. */
 export interface InferenceImage {
@@ -128,7 +136,13 @@ export class InferenceEndpoint extends Construct {
     const primaryContainer = { image: props.image.uri, mode: "SingleModel", modelDataUrl: props.artifact.modelDataUrl, environment };
     // Every input that forces a new model, as known at synth: the role's name stands for its ARN
     // and the artifact's content id for the data URL (both are only known after apply).
-    const replacing = { ...primaryContainer, modelDataUrl: props.artifact.contentId, isolation: this.networkIsolation, role: roleName, region: target.region };
+    const replacing = {
+      ...primaryContainer,
+      modelDataUrl: props.artifact.contentId,
+      isolation: this.networkIsolation,
+      role: roleName,
+      region: target.region,
+    };
     const modelHash = createHash("sha256").update(JSON.stringify(replacing)).digest("hex").slice(0, 16);
 
     this.model = new SagemakerModel(this, "model", {
@@ -161,7 +175,12 @@ export class InferenceEndpoint extends Construct {
   grantInvoke(to: GrantableRole | Grantee): IamRolePolicy {
     const n = this.grants++;
     const grantee = "waitFor" in to ? to : undefined;
-    const statement: DataAwsIamPolicyDocumentStatement = { sid: "InvokeEndpoint", effect: "Allow", actions: ["sagemaker:InvokeEndpoint"], resources: [this.endpointArn] };
+    const statement: DataAwsIamPolicyDocumentStatement = {
+      sid: "InvokeEndpoint",
+      effect: "Allow",
+      actions: ["sagemaker:InvokeEndpoint"],
+      resources: [this.endpointArn],
+    };
     const grant = new IamRolePolicy(this, `invoke-grant-${n}`, {
       role: grantee ? grantee.role.name : (to as GrantableRole).name,
       name: `invoke-${this.endpointName}`,

@@ -10,7 +10,7 @@ import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../cont
 import { FUNCTION_DEFAULTS } from "./function-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 import { policyDocument, serviceTrustPolicy } from "./policy";
-import { AwsTarget, NAME_LIMITS, boundedName } from "./names";
+import { type AwsTarget, NAME_LIMITS, boundedName } from "./names";
 
 export interface InferenceFunctionProps {
   /** @default - none, required */
@@ -63,14 +63,22 @@ export class InferenceFunction extends Construct {
       outputFileMode: "0644",
     });
 
-    this.logGroup = new CloudwatchLogGroup(this, "logs", { name: `/aws/lambda/${props.functionName}`, retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS });
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    });
     this.role = new IamRole(this, "role", {
       name: boundedName(props.functionName, `-${props.target.region}`, NAME_LIMITS.iamRole),
       description: `Execution role of ${props.functionName}`,
       assumeRolePolicy: serviceTrustPolicy(this, "trust", "lambda.amazonaws.com", props.target.accountId).json,
     });
     const permissions = policyDocument(this, "permissions", [
-      { sid: "WriteOwnLogs", effect: "Allow", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
+      {
+        sid: "WriteOwnLogs",
+        effect: "Allow",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.arn}:*`],
+      },
       // X-Ray trace submission has no resource type; it cannot be scoped.
       { sid: "WriteTraces", effect: "Allow", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
     ]);

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, ITerraformDependable, TerraformAsset } from "cdktf";
+import { AssetType, type ITerraformDependable, TerraformAsset } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { SecureBucket } from "./secure-bucket";
 import { boundedName } from "./names";
@@ -32,6 +32,10 @@ export interface ModelArtifactProps {
   readonly partition: string;
   /** @default - none, required */
   readonly archive: ModelArchive;
+  /** A bucket another artifact created, to share one bucket between models. @default - a bucket of its own */
+  readonly bucket?: SecureBucket;
+  /** Key prefix of the uploaded archive; give each model sharing a bucket its own. @default "models" */
+  readonly keyPrefix?: string;
 }
 
 /**
@@ -59,10 +63,10 @@ export class ModelArtifact extends Construct implements ModelArtifactRef {
     }
 
     const bucketPrefix = boundedName(props.name, "-models-", 37);
-    this.bucket = new SecureBucket(this, "bucket", { bucketPrefix, emptyOnDestroy: true });
+    this.bucket = props.bucket ?? new SecureBucket(this, "bucket", { bucketPrefix, emptyOnDestroy: true });
     // The sha256 is already known from packing; passing it spares cdktf a second hash of the file.
     const asset = new TerraformAsset(this, "archive", { path: archive.path, type: AssetType.FILE, assetHash: archive.sha256 });
-    const key = `models/${archive.sha256}/model.tar.gz`;
+    const key = `${props.keyPrefix ?? "models"}/${archive.sha256}/model.tar.gz`;
     this.object = new S3Object(this, "object", {
       bucket: this.bucket.bucket.id,
       key,
@@ -75,7 +79,7 @@ export class ModelArtifact extends Construct implements ModelArtifactRef {
     this.modelDataUrl = `s3://${this.bucket.bucket.bucket}/${key}`;
     this.objectArn = `${this.bucket.bucket.arn}/${key}`;
     // The bucket's name is only known after apply; its construct path and prefix stand for it.
-    this.contentId = `${this.bucket.node.path}/${bucketPrefix}*/${key}`;
+    this.contentId = props.bucket ? `${this.bucket.node.path}/${key}` : `${this.bucket.node.path}/${bucketPrefix}*/${key}`;
     this.readyAfter = [this.object];
   }
 }

@@ -16,18 +16,22 @@ export const DEFAULT_EMBEDDING_LIMITS: Readonly<EmbeddingLimits> = Object.freeze
 const ALLOWED_FIELDS = '"input", "text", "texts", "normalize"';
 
 function textSchema(limits: EmbeddingLimits) {
-  return z.string({ error: "must be a string" }).check(
-    z.minLength(1, { error: "must not be empty" }),
-    z.maxLength(limits.maxInputChars, { error: `must be at most ${limits.maxInputChars} characters` }),
-  );
+  return z
+    .string({ error: "must be a string" })
+    .check(
+      z.minLength(1, { error: "must not be empty" }),
+      z.maxLength(limits.maxInputChars, { error: `must be at most ${limits.maxInputChars} characters` }),
+    );
 }
 
 /** Zod schema of the request body; `embeddingRequestJsonSchema` is derived from it. */
 export function embeddingRequestSchema(limits: EmbeddingLimits) {
-  const list = z.array(textSchema(limits), { error: "must be an array of strings" }).check(
-    z.minLength(1, { error: "must contain at least one text" }),
-    z.maxLength(limits.maxInputs, { error: `must contain at most ${limits.maxInputs} texts` }),
-  );
+  const list = z
+    .array(textSchema(limits), { error: "must be an array of strings" })
+    .check(
+      z.minLength(1, { error: "must contain at least one text" }),
+      z.maxLength(limits.maxInputs, { error: `must contain at most ${limits.maxInputs} texts` }),
+    );
   return z
     .strictObject(
       {

@@ -36,10 +36,9 @@ const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
     : "must be a JSON object";
 
 function textSchema(maxChars: number) {
-  return z.string({ error: "must be a string" }).check(
-    z.minLength(1, { error: "must not be empty" }),
-    z.maxLength(maxChars, { error: `must be at most ${maxChars} characters` }),
-  );
+  return z
+    .string({ error: "must be a string" })
+    .check(z.minLength(1, { error: "must not be empty" }), z.maxLength(maxChars, { error: `must be at most ${maxChars} characters` }));
 }
 
 /** Zod schema of the request body; `questionAnsweringRequestJsonSchema` is derived from it. */
@@ -47,34 +46,42 @@ export function questionAnsweringRequestSchema(limits: QuestionAnsweringLimits) 
   const question = textSchema(limits.maxQuestionChars);
   const context = textSchema(limits.maxContextChars);
   const item = z.strictObject({ question, context }, { error: unknownFields('"question", "context"') });
-  const items = z.array(item, { error: "must be an array of question/context objects" }).check(
-    z.minLength(1, { error: "must contain at least one item" }),
-    z.maxLength(limits.maxItems, { error: `must contain at most ${limits.maxItems} items` }),
-  );
-  return z
-    .strictObject(
-      {
-        question: z.optional(question),
-        context: z.optional(context),
-        items: z.optional(items),
-        top_k: z.optional(z.int({ error: TOP_K_RANGE }).check(z.gte(1, { error: TOP_K_RANGE }), z.lte(MAX_ANSWERS_PER_ITEM, { error: TOP_K_RANGE }))),
-      },
-      { error: unknownFields(ALLOWED_FIELDS) },
-    )
+  const items = z
+    .array(item, { error: "must be an array of question/context objects" })
     .check(
-      z.refine(
-        (body) =>
-          body.items === undefined ? body.question !== undefined && body.context !== undefined : body.question === undefined && body.context === undefined,
-        { error: 'send either "question" and "context", or "items"' },
-      ),
-    )
-    // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
-    .register(z.globalRegistry, {
-      oneOf: [
-        { required: ["question", "context"], not: { required: ["items"] } },
-        { required: ["items"], not: { anyOf: [{ required: ["question"] }, { required: ["context"] }] } },
-      ],
-    });
+      z.minLength(1, { error: "must contain at least one item" }),
+      z.maxLength(limits.maxItems, { error: `must contain at most ${limits.maxItems} items` }),
+    );
+  return (
+    z
+      .strictObject(
+        {
+          question: z.optional(question),
+          context: z.optional(context),
+          items: z.optional(items),
+          top_k: z.optional(
+            z.int({ error: TOP_K_RANGE }).check(z.gte(1, { error: TOP_K_RANGE }), z.lte(MAX_ANSWERS_PER_ITEM, { error: TOP_K_RANGE })),
+          ),
+        },
+        { error: unknownFields(ALLOWED_FIELDS) },
+      )
+      .check(
+        z.refine(
+          (body) =>
+            body.items === undefined
+              ? body.question !== undefined && body.context !== undefined
+              : body.question === undefined && body.context === undefined,
+          { error: 'send either "question" and "context", or "items"' },
+        ),
+      )
+      // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
+      .register(z.globalRegistry, {
+        oneOf: [
+          { required: ["question", "context"], not: { required: ["items"] } },
+          { required: ["items"], not: { anyOf: [{ required: ["question"] }, { required: ["context"] }] } },
+        ],
+      })
+  );
 }
 
 export type QuestionAnsweringRequest = z.infer<ReturnType<typeof questionAnsweringRequestSchema>>;

@@ -21,42 +21,50 @@ const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
     : "must be a JSON object";
 
 function textSchema(limits: SentencePairLimits) {
-  return z.string({ error: "must be a string" }).check(
-    z.minLength(1, { error: "must not be empty" }),
-    z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-  );
+  return z
+    .string({ error: "must be a string" })
+    .check(
+      z.minLength(1, { error: "must not be empty" }),
+      z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+    );
 }
 
 /** Zod schema of the request body; `sentencePairRequestJsonSchema` is derived from it. */
 export function sentencePairRequestSchema(limits: SentencePairLimits) {
   const pair = z.strictObject({ text: textSchema(limits), text_pair: textSchema(limits) }, { error: unknownFields('"text", "text_pair"') });
-  const pairs = z.array(pair, { error: "must be an array of pairs" }).check(
-    z.minLength(1, { error: "must contain at least one pair" }),
-    z.maxLength(limits.maxPairs, { error: `must contain at most ${limits.maxPairs} pairs` }),
-  );
-  return z
-    .strictObject(
-      {
-        text: z.optional(textSchema(limits)),
-        text_pair: z.optional(textSchema(limits)),
-        pairs: z.optional(pairs),
-      },
-      { error: unknownFields(ALLOWED_FIELDS) },
-    )
+  const pairs = z
+    .array(pair, { error: "must be an array of pairs" })
     .check(
-      z.refine(
-        (body) =>
-          body.pairs === undefined ? body.text !== undefined && body.text_pair !== undefined : body.text === undefined && body.text_pair === undefined,
-        { error: 'send either "text" and "text_pair", or "pairs"' },
-      ),
-    )
-    // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
-    .register(z.globalRegistry, {
-      oneOf: [
-        { required: ["text", "text_pair"], not: { required: ["pairs"] } },
-        { required: ["pairs"], not: { anyOf: [{ required: ["text"] }, { required: ["text_pair"] }] } },
-      ],
-    });
+      z.minLength(1, { error: "must contain at least one pair" }),
+      z.maxLength(limits.maxPairs, { error: `must contain at most ${limits.maxPairs} pairs` }),
+    );
+  return (
+    z
+      .strictObject(
+        {
+          text: z.optional(textSchema(limits)),
+          text_pair: z.optional(textSchema(limits)),
+          pairs: z.optional(pairs),
+        },
+        { error: unknownFields(ALLOWED_FIELDS) },
+      )
+      .check(
+        z.refine(
+          (body) =>
+            body.pairs === undefined
+              ? body.text !== undefined && body.text_pair !== undefined
+              : body.text === undefined && body.text_pair === undefined,
+          { error: 'send either "text" and "text_pair", or "pairs"' },
+        ),
+      )
+      // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
+      .register(z.globalRegistry, {
+        oneOf: [
+          { required: ["text", "text_pair"], not: { required: ["pairs"] } },
+          { required: ["pairs"], not: { anyOf: [{ required: ["text"] }, { required: ["text_pair"] }] } },
+        ],
+      })
+  );
 }
 
 export type SentencePairRequest = z.infer<ReturnType<typeof sentencePairRequestSchema>>;

@@ -1,10 +1,21 @@
 // Per task: the request and response schemas and the examples that document them. Tools read this
 // table (the OpenAPI document, `npm run smoke`); the Lambda bundle does not import it. A new task
 // adds its row here, next to its own contract file.
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { RequestLimits } from "./request-limits";
 import { sentimentRequestSchema, sentimentResponseSchema } from "./text-classification";
 import { sentimentExamples } from "./text-classification-examples";
+import {
+  embeddingExamples,
+  embeddingResponseSchema,
+  generationExamples,
+  generationResponseSchema,
+  questionAnsweringExamples,
+  questionAnsweringResponseSchema,
+  sentencePairExamples,
+  sentencePairResponseSchema,
+} from "./task-examples";
+import { TASK_CONTRACTS as HANDLED } from "./tasks";
 
 /** One documented request and what the API answers to it. */
 export interface ContractExample {
@@ -37,9 +48,38 @@ const textClassification: TaskContract = {
   examples: sentimentExamples,
 };
 
+// The request schemas are the ones the handler parses with (contract/tasks.ts).
 export const TASK_CONTRACTS: Readonly<Record<string, TaskContract>> = {
   "text-classification": textClassification,
   "sentiment-analysis": textClassification,
+  "sentence-pair-classification": {
+    summary: "Classify one sentence pair or a batch of pairs",
+    schemaName: "SentencePair",
+    requestSchema: HANDLED["sentence-pair-classification"].requestSchema,
+    responseSchema: sentencePairResponseSchema,
+    examples: sentencePairExamples,
+  },
+  "question-answering": {
+    summary: "Answer questions from the context sent along",
+    schemaName: "QuestionAnswering",
+    requestSchema: HANDLED["question-answering"].requestSchema,
+    responseSchema: questionAnsweringResponseSchema,
+    examples: questionAnsweringExamples,
+  },
+  "text2text-generation": {
+    summary: "Generate text from one prompt or a batch of prompts",
+    schemaName: "Generation",
+    requestSchema: HANDLED["text2text-generation"].requestSchema,
+    responseSchema: generationResponseSchema,
+    examples: generationExamples,
+  },
+  "feature-extraction": {
+    summary: "Embed one text or a batch of texts (OpenAI-style)",
+    schemaName: "Embedding",
+    requestSchema: HANDLED["feature-extraction"].requestSchema,
+    responseSchema: embeddingResponseSchema,
+    examples: embeddingExamples,
+  },
 };
 
 export function taskContract(task: string): TaskContract {

@@ -13,7 +13,8 @@ const predictions = (count: number, check: (response: SentimentResponse) => bool
     z.refine((response) => response.data.length === count && check(response), { error: `expected ${count} prediction(s)` }),
   );
 
-const withAllScores = (response: SentimentResponse) => response.data.every((p) => (p.scores?.length ?? 0) >= 2 && p.scores?.[0].label === p.label);
+const withAllScores = (response: SentimentResponse) =>
+  response.data.every((p) => (p.scores?.length ?? 0) >= 2 && p.scores?.[0].label === p.label);
 
 const bad = (name: string, body: string): ContractExample => ({ name, body, status: 400, response: errorResponseSchema });
 

@@ -28,31 +28,35 @@ const ALLOWED_FIELDS = '"text", "texts", "all_scores"';
 
 /** Zod schema of the request body; `requestBodyJsonSchema` is derived from it. */
 export function sentimentRequestSchema(limits: SchemaLimits) {
-  const texts = z.array(textSchema(limits), { error: "must be an array of strings" }).check(
-    z.minLength(1, { error: "must contain at least one text" }),
-    z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
-  );
-  return z
-    .strictObject(
-      {
-        text: z.optional(textSchema(limits)),
-        texts: z.optional(texts),
-        all_scores: z.optional(z.boolean({ error: "must be a boolean" })),
-      },
-      {
-        error: (issue) =>
-          issue.code === "unrecognized_keys"
-            ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => JSON.stringify(key)).join(", ")} (allowed: ${ALLOWED_FIELDS})`
-            : "must be a JSON object",
-      },
-    )
+  const texts = z
+    .array(textSchema(limits), { error: "must be an array of strings" })
     .check(
-      z.refine((body) => (body.text === undefined) !== (body.texts === undefined), {
-        error: 'exactly one of "text" or "texts" is required',
-      }),
-    )
-    // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
-    .register(z.globalRegistry, { oneOf: [{ required: ["text"] }, { required: ["texts"] }] });
+      z.minLength(1, { error: "must contain at least one text" }),
+      z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
+    );
+  return (
+    z
+      .strictObject(
+        {
+          text: z.optional(textSchema(limits)),
+          texts: z.optional(texts),
+          all_scores: z.optional(z.boolean({ error: "must be a boolean" })),
+        },
+        {
+          error: (issue) =>
+            issue.code === "unrecognized_keys"
+              ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => JSON.stringify(key)).join(", ")} (allowed: ${ALLOWED_FIELDS})`
+              : "must be a JSON object",
+        },
+      )
+      .check(
+        z.refine((body) => (body.text === undefined) !== (body.texts === undefined), {
+          error: 'exactly one of "text" or "texts" is required',
+        }),
+      )
+      // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
+      .register(z.globalRegistry, { oneOf: [{ required: ["text"] }, { required: ["texts"] }] })
+  );
 }
 
 export type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;

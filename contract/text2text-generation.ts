@@ -22,10 +22,12 @@ const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
     : "must be a JSON object";
 
 function textSchema(limits: GenerationLimits) {
-  return z.string({ error: "must be a string" }).check(
-    z.minLength(1, { error: "must not be empty" }),
-    z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-  );
+  return z
+    .string({ error: "must be a string" })
+    .check(
+      z.minLength(1, { error: "must not be empty" }),
+      z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+    );
 }
 
 function intBetween(low: number, high: number) {
@@ -54,26 +56,30 @@ export type GenerationParameters = z.infer<typeof parametersSchema>;
 
 /** Zod schema of the request body; `generationRequestJsonSchema` is derived from it. */
 export function generationRequestSchema(limits: GenerationLimits) {
-  const texts = z.array(textSchema(limits), { error: "must be an array of strings" }).check(
-    z.minLength(1, { error: "must contain at least one text" }),
-    z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
-  );
-  return z
-    .strictObject(
-      {
-        text: z.optional(textSchema(limits)),
-        texts: z.optional(texts),
-        parameters: z.optional(parametersSchema),
-      },
-      { error: unknownFields(ALLOWED_FIELDS) },
-    )
+  const texts = z
+    .array(textSchema(limits), { error: "must be an array of strings" })
     .check(
-      z.refine((body) => (body.text === undefined) !== (body.texts === undefined), {
-        error: 'exactly one of "text" or "texts" is required',
-      }),
-    )
-    // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
-    .register(z.globalRegistry, { oneOf: [{ required: ["text"] }, { required: ["texts"] }] });
+      z.minLength(1, { error: "must contain at least one text" }),
+      z.maxLength(limits.maxTexts, { error: `must contain at most ${limits.maxTexts} texts` }),
+    );
+  return (
+    z
+      .strictObject(
+        {
+          text: z.optional(textSchema(limits)),
+          texts: z.optional(texts),
+          parameters: z.optional(parametersSchema),
+        },
+        { error: unknownFields(ALLOWED_FIELDS) },
+      )
+      .check(
+        z.refine((body) => (body.text === undefined) !== (body.texts === undefined), {
+          error: 'exactly one of "text" or "texts" is required',
+        }),
+      )
+      // The refinement above is invisible to z.toJSONSchema; this is its JSON Schema equivalent.
+      .register(z.globalRegistry, { oneOf: [{ required: ["text"] }, { required: ["texts"] }] })
+  );
 }
 
 export type GenerationRequest = z.infer<ReturnType<typeof generationRequestSchema>>;

@@ -2,7 +2,6 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-s
 import type { HandlerConfig } from "./environment";
 import { BadModelResponseError } from "./errors";
 import { SentRequestSafeRetryStrategy } from "./retry";
-import { endpointRequest } from "./sentiment";
 
 const CONNECTION_TIMEOUT_MS = 3_000;
 
@@ -18,11 +17,11 @@ export function createClient(config: Pick<HandlerConfig, "invokeMaxAttempts">): 
   });
 }
 
-/** Sends the texts to the endpoint and returns its parsed JSON answer. */
-export async function invokeModel(
+/** Sends a task's request body to the endpoint and returns its parsed JSON answer. */
+export async function invokeEndpoint(
   client: SageMakerRuntimeClient,
   endpointName: string,
-  texts: readonly string[],
+  body: unknown,
   abortSignal: AbortSignal,
 ): Promise<unknown> {
   const output = await client.send(
@@ -30,14 +29,14 @@ export async function invokeModel(
       EndpointName: endpointName,
       ContentType: "application/json",
       Accept: "application/json",
-      Body: JSON.stringify(endpointRequest(texts)),
+      Body: JSON.stringify(body),
     }),
     { abortSignal },
   );
-  const body = output.Body?.transformToString("utf8") ?? "";
+  const answer = output.Body?.transformToString("utf8") ?? "";
   try {
-    return JSON.parse(body);
+    return JSON.parse(answer);
   } catch (cause) {
-    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${body.length} chars)`, { cause });
+    throw new BadModelResponseError(`response is not JSON (${output.ContentType ?? "no content type"}, ${answer.length} chars)`, { cause });
   }
 }

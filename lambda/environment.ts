@@ -1,8 +1,14 @@
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits, worstCaseEndpointPayloadBytes } from "../contract/request-limits";
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "../contract/request-limits";
+import { TASK_CONTRACTS } from "../contract/tasks";
+import { TASKS, type Task } from "../lib/tasks";
 
 export interface HandlerConfig {
   endpointName: string;
+  /** The route's task: which contract the handler serves. */
+  task: Task;
+  /** The model's id as the response names it (embeddings). */
+  modelId: string;
   limits: RequestLimits;
   /**
    * Attempts in all (1 = no retry). Only throttling and connection failures before the request
@@ -20,6 +26,9 @@ const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** What synth and local mode set for the handler; `toEnvironment` writes it as variables. */
 export interface HandlerSettings {
   readonly endpointName: string;
+  readonly task: Task;
+  /** The model's id as responses name it: the Hub id, or the model directory's name. */
+  readonly modelId: string;
   readonly limits: Readonly<RequestLimits>;
   readonly logRequestText: boolean;
   /** Powertools' service name in every log line. */
@@ -30,6 +39,10 @@ export interface HandlerSettings {
 export function toEnvironment(settings: HandlerSettings): Record<string, string> {
   return {
     ENDPOINT_NAME: settings.endpointName,
+    // Unset TASK is text classification, and only embeddings answers name the model: a
+    // text-classification handler's environment stays what it was before routes had tasks.
+    ...(settings.task === "text-classification" ? {} : { TASK: settings.task }),
+    ...(settings.task === "feature-extraction" ? { MODEL_ID: settings.modelId } : {}),
     MAX_TEXTS: String(settings.limits.maxTexts),
     MAX_TEXT_CHARS: String(settings.limits.maxTextChars),
     MAX_TOTAL_CHARS: String(settings.limits.maxTotalChars),
@@ -54,8 +67,15 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
   if (!ENDPOINT_NAME_PATTERN.test(endpointName)) {
     problems.push(`ENDPOINT_NAME must be a SageMaker endpoint name, got ${JSON.stringify(endpointName)}`);
   }
+  // Unset: the one task a handler served before routes had tasks.
+  const task = env.TASK === undefined || env.TASK === "" ? "text-classification" : env.TASK;
+  if (!(TASKS as readonly string[]).includes(task)) {
+    problems.push(`TASK must be one of ${TASKS.join(", ")}, got ${JSON.stringify(task)}`);
+  }
   const config: HandlerConfig = {
     endpointName,
+    task: task as Task,
+    modelId: env.MODEL_ID ?? "",
     limits: {
       maxTexts: positiveInt("MAX_TEXTS", DEFAULT_REQUEST_LIMITS.maxTexts),
       maxTextChars: positiveInt("MAX_TEXT_CHARS", DEFAULT_REQUEST_LIMITS.maxTextChars),
@@ -64,11 +84,14 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     invokeMaxAttempts: positiveInt("INVOKE_MAX_ATTEMPTS", DEFAULT_INVOKE_MAX_ATTEMPTS),
     logRequestText: env.LOG_REQUEST_TEXT === "true",
   };
-  if (worstCaseEndpointPayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
-    problems.push(`MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit`);
+  // An unknown TASK is already reported; its payload cannot be sized.
+  if (problems.length === 0 && TASK_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
+    problems.push(
+      `MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`,
+    );
   }
   if (problems.length > 0) {
-    throw new Error(`Invalid sentiment handler configuration: ${problems.join("; ")}`);
+    throw new Error(`Invalid handler configuration: ${problems.join("; ")}`);
   }
   return config;
 }

@@ -1,11 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { fromEnvironment } from "./environment";
-import { sentimentRequestSchema } from "../contract/text-classification";
-import { createClient, invokeModel } from "./endpoint";
+import { contractOf } from "../contract/tasks";
+import { createClient, invokeEndpoint } from "./endpoint";
 import { mapError } from "./errors";
-import { jsonResponse, parseRequest, requestTexts } from "./request";
-import { predictionsFrom } from "./sentiment";
+import { jsonResponse, parseRequest } from "./request";
 
 // Time kept back from the Lambda deadline to log and return a 504 instead of being killed.
 const DEADLINE_RESERVE_MS = 500;
@@ -13,20 +12,22 @@ const DEADLINE_RESERVE_MS = 500;
 const config = fromEnvironment(process.env);
 const logger = new Logger();
 const client = createClient(config);
-const schema = sentimentRequestSchema(config.limits);
+// The route's task, chosen by the environment: one bundle serves every task.
+const contract = contractOf(config.task);
+const schema = contract.requestSchema(config.limits);
 
-async function classify(event: APIGatewayProxyEvent, context: Context) {
-  const request = parseRequest(event, schema, config.limits);
-  const texts = requestTexts(request);
+async function infer(event: APIGatewayProxyEvent, context: Context) {
+  const request = parseRequest(event, schema, config.limits, contract.charged);
+  const body = contract.endpointBody(request);
   if (config.logRequestText) {
-    logger.info("request text", { texts });
+    logger.info("request text", { request });
   }
   // The one attempt gets all the time left: no per-attempt timeout could be shorter and still useful.
   const abortSignal = AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - DEADLINE_RESERVE_MS));
   const invokedAt = performance.now();
-  const output = await invokeModel(client, config.endpointName, texts, abortSignal);
+  const output = await invokeEndpoint(client, config.endpointName, body, abortSignal);
   const modelLatencyMs = Math.round(performance.now() - invokedAt);
-  return { data: predictionsFrom(output, texts.length, request.all_scores === true), modelLatencyMs };
+  return { body: contract.response(output, request, { modelId: config.modelId }), modelLatencyMs };
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
@@ -39,9 +40,9 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
   let result: APIGatewayProxyResult;
   let modelLatencyMs: number | undefined;
   try {
-    const classified = await classify(event, context);
-    modelLatencyMs = classified.modelLatencyMs;
-    result = jsonResponse(200, { data: classified.data });
+    const answered = await infer(event, context);
+    modelLatencyMs = answered.modelLatencyMs;
+    result = jsonResponse(200, answered.body);
   } catch (error) {
     const mapped = mapError(error);
     if (mapped.kind === "client") {

@@ -1,10 +1,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
+import type * as zm from "zod/mini";
 import type { RequestLimits } from "../contract/request-limits";
-import { type SentimentRequest, sentimentRequestSchema, totalChars } from "../contract/text-classification";
+import type { ChargedTexts } from "../contract/tasks";
+import { totalChars } from "../contract/text-classification";
 import { ClientError } from "./errors";
 
-export type RequestSchema = ReturnType<typeof sentimentRequestSchema>;
+export type RequestSchema = zm.ZodMiniType;
 
 function header(event: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -26,16 +28,16 @@ function describe(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join("; ");
 }
 
-/** The texts of a valid request, in order. */
-export function requestTexts(request: SentimentRequest): string[] {
-  return request.text === undefined ? (request.texts ?? []) : [request.text];
-}
-
 /**
  * Validates the API Gateway event at the edge; throws `ClientError` naming the field (400/415)
  * or the limit (413).
  */
-export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema, limits: Pick<RequestLimits, "maxTotalChars">): SentimentRequest {
+export function parseRequest<S extends RequestSchema>(
+  event: APIGatewayProxyEvent,
+  schema: S,
+  limits: Pick<RequestLimits, "maxTotalChars">,
+  charged: (request: zm.infer<S>) => ChargedTexts,
+): zm.infer<S> {
   if (event.body === null || event.body === "") {
     throw new ClientError(400, "body: is required (a JSON object)");
   }
@@ -54,18 +56,18 @@ export function parseRequest(event: APIGatewayProxyEvent, schema: RequestSchema,
   if (!parsed.success) {
     throw new ClientError(400, describe(parsed.error.issues));
   }
-  const total = totalChars(requestTexts(parsed.data));
+  const { field, texts } = charged(parsed.data);
+  const total = totalChars(texts);
   if (total > limits.maxTotalChars) {
-    throw new ClientError(413, `${parsed.data.text === undefined ? "texts" : "text"}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`);
+    throw new ClientError(
+      413,
+      `${field}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`,
+    );
   }
   return parsed.data;
 }
 
-export function jsonResponse(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult {
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
     headers: { "Content-Type": "application/json", ...headers },

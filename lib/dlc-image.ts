@@ -17,7 +17,10 @@ export interface DlcImage {
 
 /** A request no published image satisfies; `field` names the configuration field at fault. */
 export class DlcImageError extends UserError {
-  constructor(readonly field: "region" | "transformersVersion", message: string) {
+  constructor(
+    readonly field: "region" | "transformersVersion",
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -58,7 +61,10 @@ export function resolveDlcImage(req: DlcImageRequest): DlcImage {
   const registries: Record<string, string> = dlcData.registries;
   const account = registries[req.region];
   if (!account) {
-    throw new DlcImageError("region", `no Hugging Face inference image is published in '${req.region}'; allowed: ${DLC_REGIONS.join(", ")}`);
+    throw new DlcImageError(
+      "region",
+      `no Hugging Face inference image is published in '${req.region}'; allowed: ${DLC_REGIONS.join(", ")}`,
+    );
   }
   const image = DLC_IMAGES.find(
     (i) => i.processor === req.processor && i.transformers === req.transformersVersion && i.pytorch === req.pytorchVersion,

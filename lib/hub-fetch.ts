@@ -124,23 +124,36 @@ export function withNetworkCause(error: unknown, hubUrl: string): unknown {
   const cause = (error as Error & { cause?: NetworkCause }).cause;
   const where = cause?.hostname ?? (cause?.address ? `${cause.address}${cause.port ? `:${cause.port}` : ""}` : new URL(hubUrl).host);
   const why = cause?.message || cause?.code || "no reason given";
-  const hint = cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN" ? "; offline? set HF_ENDPOINT for a mirror, or copy the model into the directory" : "";
+  const hint =
+    cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN"
+      ? "; offline? set HF_ENDPOINT for a mirror, or copy the model into the directory"
+      : "";
   return new HubFetchError(`cannot reach ${where}: ${why}${hint}`, { cause: error });
 }
 
 async function fetchAll(options: FetchOptions): Promise<FetchSummary> {
-  const hub = { repo: options.repo, revision: options.revision ?? "main", hubUrl: options.hubUrl ?? DEFAULT_HUB_URL, accessToken: options.accessToken };
+  const hub = {
+    repo: options.repo,
+    revision: options.revision ?? "main",
+    hubUrl: options.hubUrl ?? DEFAULT_HUB_URL,
+    accessToken: options.accessToken,
+  };
   const entries: ListFileEntry[] = [];
   try {
     for await (const entry of listFiles({ ...hub, recursive: true })) entries.push(entry);
   } catch (error) {
     if (!(error instanceof HubApiError)) throw error;
-    throw new HubFetchError(`${options.repo}@${hub.revision}: the Hub refused the listing (HTTP ${error.statusCode}): ${error.message}`, { cause: error });
+    throw new HubFetchError(`${options.repo}@${hub.revision}: the Hub refused the listing (HTTP ${error.statusCode}): ${error.message}`, {
+      cause: error,
+    });
   }
   const { wanted, ignored } = selectFiles(entries);
   if (wanted.length === 0) throw new HubFetchError(`${options.repo}@${hub.revision}: no files to download`);
 
-  options.onStart?.(wanted.reduce((sum, file) => sum + file.size, 0), wanted);
+  options.onStart?.(
+    wanted.reduce((sum, file) => sum + file.size, 0),
+    wanted,
+  );
   const summary: FetchSummary = { downloaded: [], upToDate: [], ignored };
   let done = 0;
   for (const file of wanted) {

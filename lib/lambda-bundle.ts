@@ -1,4 +1,4 @@
-import { BuildOptions, buildSync, version as esbuildVersion } from "esbuild";
+import { type BuildOptions, buildSync, version as esbuildVersion } from "esbuild";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -43,10 +43,13 @@ function fingerprint(path: string): [string, number, number] | undefined {
 function isCurrent(manifestFile: string, key: string, outFile: string): boolean {
   if (!fs.existsSync(outFile) || !fs.existsSync(manifestFile)) return false;
   const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
-  return manifest.key === key && manifest.inputs.every(([path, size, mtimeMs]) => {
-    const now = fingerprint(path);
-    return now !== undefined && now[1] === size && now[2] === mtimeMs;
-  });
+  return (
+    manifest.key === key &&
+    manifest.inputs.every(([path, size, mtimeMs]) => {
+      const now = fingerprint(path);
+      return now !== undefined && now[1] === size && now[2] === mtimeMs;
+    })
+  );
 }
 
 /**
@@ -60,7 +63,9 @@ export function bundleLambda(opts: { entry: string; outDir: string }): LambdaBun
   const outDir = resolve(opts.outDir);
   const outFile = join(outDir, "index.js");
   const options = buildOptions(entry, outFile);
-  const key = createHash("sha256").update(JSON.stringify([esbuildVersion, options])).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify([esbuildVersion, options]))
+    .digest("hex");
   const manifestFile = `${outDir}.inputs.json`;
   if (isCurrent(manifestFile, key, outFile)) return { outFile, bytes: fs.statSync(outFile).size, cached: true };
 

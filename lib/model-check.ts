@@ -88,9 +88,7 @@ function shardsOf(indexFile: string): string[] | string {
 
 function checkHandlers(dir: string, files: Set<string>): string[] {
   if (!files.has("code/inference.py")) {
-    return files.has("inference.py")
-      ? ["inference.py is at the top level; it must be code/inference.py"]
-      : ["code/inference.py missing"];
+    return files.has("inference.py") ? ["inference.py is at the top level; it must be code/inference.py"] : ["code/inference.py missing"];
   }
   const source = fs.readFileSync(path.join(dir, "code", "inference.py"), "utf8");
   const defined = new Set([...source.matchAll(/^def\s+(\w+)\s*\(/gm)].map((match) => match[1]));

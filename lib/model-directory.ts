@@ -31,11 +31,7 @@ export interface ModelListing {
 }
 
 function isExcluded(name: string, atRoot: boolean): boolean {
-  return (
-    EXCLUDED_NAMES.has(name) ||
-    EXCLUDED_SUFFIXES.some((suffix) => name.endsWith(suffix)) ||
-    (atRoot && EXCLUDED_AT_ROOT.has(name))
-  );
+  return EXCLUDED_NAMES.has(name) || EXCLUDED_SUFFIXES.some((suffix) => name.endsWith(suffix)) || (atRoot && EXCLUDED_AT_ROOT.has(name));
 }
 
 /** Walks `dir` once, with names sorted at every level, so the order never depends on the file system. */

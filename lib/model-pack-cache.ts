@@ -22,7 +22,8 @@ export async function packModelDirectoryCached(listing: ModelListing, cacheDir: 
   const entries = packableEntries(listing);
   const source = path.resolve(listing.dir);
   const fingerprint = createHash("sha256").update(ARCHIVE_FORMAT);
-  for (const entry of entries) fingerprint.update(JSON.stringify(entry.kind === "file" ? [entry.name, entry.size, entry.mtimeMs] : [entry.name]));
+  for (const entry of entries)
+    fingerprint.update(JSON.stringify(entry.kind === "file" ? [entry.name, entry.size, entry.mtimeMs] : [entry.name]));
   const key = fingerprint.digest("hex").slice(0, 32);
   const archive = path.join(cacheDir, `${key}.tar.gz`);
   const recordFile = path.join(cacheDir, `${key}.json`);

@@ -26,10 +26,17 @@ const pascal = (text: string) => text.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g,
 function errorResponses(authMode: AppConfig["api"]["authMode"]): Record<string, { name: string; description: string; headers?: Json }> {
   const retryAfter = { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } };
   return {
-    "400": { name: "BadRequest", description: "The body is not JSON or breaks the request schema (API Gateway's validator or the handler; the message names the field)" },
+    "400": {
+      name: "BadRequest",
+      description:
+        "The body is not JSON or breaks the request schema (API Gateway's validator or the handler; the message names the field)",
+    },
     "403": {
       name: "Forbidden",
-      description: authMode === "iam" ? "Missing or invalid SigV4 signature, or the caller may not invoke this API" : "Missing or wrong API key (x-api-key)",
+      description:
+        authMode === "iam"
+          ? "Missing or invalid SigV4 signature, or the caller may not invoke this API"
+          : "Missing or wrong API key (x-api-key)",
     },
     "413": { name: "PayloadTooLarge", description: "Body over API Gateway's 10 MB payload limit" },
     "415": { name: "UnsupportedMediaType", description: "Content-Type is not application/json" },
@@ -43,15 +50,24 @@ function errorResponses(authMode: AppConfig["api"]["authMode"]): Record<string, 
 
 function securityScheme(authMode: AppConfig["api"]["authMode"]): [string, Json] {
   if (authMode === "iam") {
-    return ["sigv4", { type: "apiKey", name: "Authorization", in: "header", description: "AWS Signature Version 4 (service execute-api)", "x-amazon-apigateway-authtype": "awsSigv4" }];
+    return [
+      "sigv4",
+      {
+        type: "apiKey",
+        name: "Authorization",
+        in: "header",
+        description: "AWS Signature Version 4 (service execute-api)",
+        "x-amazon-apigateway-authtype": "awsSigv4",
+      },
+    ];
   }
   return ["api_key", { type: "apiKey", name: "x-api-key", in: "header", description: "The usage plan's API key" }];
 }
 
-function operation(route: ApiRoute, contract: TaskContract, config: AppConfig, errors: ReturnType<typeof errorResponses>): Json {
+function operation(route: ApiRoute, contract: TaskContract, errors: ReturnType<typeof errorResponses>): Json {
   const examples = Object.fromEntries(
     contract
-      .examples(config.api.limits)
+      .examples(route.limits)
       .filter((e) => e.status === 200)
       .map((e) => [pascal(e.name).replace(/^./, (c) => c.toLowerCase()), { summary: e.name, value: JSON.parse(e.body) as unknown }]),
   );
@@ -61,7 +77,10 @@ function operation(route: ApiRoute, contract: TaskContract, config: AppConfig, e
     description: `Hugging Face task ${route.task}. Stack output ${route.outputName} has this route's URL and a ready request.`,
     requestBody: { required: true, content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Request`), examples } } },
     responses: {
-      "200": { description: "One prediction per text, in request order", content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Response`) } } },
+      "200": {
+        description: "One answer per input, in request order",
+        content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Response`) } },
+      },
       ...Object.fromEntries(Object.entries(errors).map(([status, e]) => [status, ref("responses", e.name)])),
     },
   };
@@ -75,9 +94,9 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     const contract = taskContract(route.task);
-    schemas[`${contract.schemaName}Request`] = jsonSchema(contract.requestSchema(config.api.limits), "input");
+    schemas[`${contract.schemaName}Request`] = jsonSchema(contract.requestSchema(route.limits), "input");
     schemas[`${contract.schemaName}Response`] = jsonSchema(contract.responseSchema, "output");
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, contract, config, errors) };
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, contract, errors) };
   }
   const server = options.serverUrl
     ? { url: options.serverUrl }
@@ -88,14 +107,25 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
   const version = (JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
   return {
     openapi: "3.0.3",
-    info: { title: inferenceNames(config.namePrefix).apiName, version, description: "Hugging Face model inference on a SageMaker endpoint. Every error answer is JSON {message, requestId}." },
+    info: {
+      title: inferenceNames(config.namePrefix).apiName,
+      version,
+      description: "Hugging Face model inference on a SageMaker endpoint. Every error answer is JSON {message, requestId}.",
+    },
     servers: [server],
     security: [{ [schemeName]: [] }],
     paths,
     components: {
       schemas,
       responses: Object.fromEntries(
-        Object.values(errors).map((e) => [e.name, { description: e.description, ...(e.headers && { headers: e.headers }), content: { "application/json": { schema: ref("schemas", "ErrorResponse") } } }]),
+        Object.values(errors).map((e) => [
+          e.name,
+          {
+            description: e.description,
+            ...(e.headers && { headers: e.headers }),
+            content: { "application/json": { schema: ref("schemas", "ErrorResponse") } },
+          },
+        ]),
       ),
       securitySchemes: { [schemeName]: scheme },
     },

@@ -28,6 +28,7 @@ export function readStackOutputs(file: string, stack: string): Record<string, un
   const terraformJson = Object.values(all).some((v) => isRecord(v) && "value" in v && "sensitive" in v);
   if (terraformJson) return Object.fromEntries(Object.entries(all).map(([name, v]) => [name, isRecord(v) ? v.value : v]));
   const outputs = all[stack];
-  if (!isRecord(outputs)) throw new OutputsFileError(`${file} has no outputs of stack "${stack}" (it has: ${Object.keys(all).join(", ") || "none"})`);
+  if (!isRecord(outputs))
+    throw new OutputsFileError(`${file} has no outputs of stack "${stack}" (it has: ${Object.keys(all).join(", ") || "none"})`);
   return outputs;
 }

@@ -7,6 +7,42 @@ import { checkModelDirectory } from "./model-check";
 import { listModelDirectory, type ModelListing } from "./model-directory";
 import { packModelDirectoryCached } from "./model-pack-cache";
 import { UserError } from "./errors";
+import { list } from "tar";
+import {
+  type ModelDirectoryFacts,
+  type Task,
+  TaskMismatchError,
+  architecturesOf,
+  inferTask,
+  resolveTask,
+  taskCodeFiles,
+  taskFileProblems,
+} from "./tasks";
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/** A task's inference code in this project: archive path -> file. */
+export function projectCodeFiles(task: Task): Record<string, string> {
+  return Object.fromEntries(Object.entries(taskCodeFiles(task)).map(([name, file]) => [name, path.join(PROJECT_ROOT, file)]));
+}
+
+/** What a model directory's config.json and file list say about its task; undefined without a readable config.json. */
+export function modelDirectoryFacts(dir: string): ModelDirectoryFacts | undefined {
+  let configJson: string;
+  try {
+    configJson = fs.readFileSync(path.join(dir, "config.json"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const names = fs.readdirSync(dir, { recursive: true }) as string[];
+  const files = new Set(names.filter((name) => fs.statSync(path.join(dir, name)).isFile()).map((name) => name.split(path.sep).join("/")));
+  try {
+    return { architectures: architecturesOf(configJson), files };
+  } catch {
+    // Not JSON: packing reports it; the task cannot be read from it.
+    return { architectures: [], files };
+  }
+}
 
 export interface PreparedModel {
   readonly archive: ModelArchive;
@@ -18,8 +54,13 @@ export interface PreparedModel {
 export interface PrepareModelOptions {
   /** Where packed archives are cached between synths. */
   readonly cacheDir: string;
-  /** `code/` shipped with a Hub model, so the same inference.py serves it. */
-  readonly codeDir: string;
+  /**
+   * The task's inference code, archive path -> file (`code/inference.py` -> …): shipped with a Hub
+   * model, and added to a model directory that has no `code/inference.py` of its own.
+   */
+  readonly codeFiles: Readonly<Record<string, string>>;
+  /** Names this model's staging directories, so that services do not share them. */
+  readonly stagingName: string;
 }
 
 export class ModelSourceError extends UserError {
@@ -60,7 +101,8 @@ function contentAddressed(archive: string, sha256: string, cacheDir: string): st
   // A link whose cache original was evicted is the only copy of a stale archive: drop it.
   for (const other of fs.readdirSync(root).filter((name) => name !== sha256)) {
     const file = path.join(root, other, "model.tar.gz");
-    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1) fs.rmSync(path.join(root, other), { recursive: true, force: true });
+    if ((fs.statSync(file, { throwIfNoEntry: false })?.nlink ?? 1) === 1)
+      fs.rmSync(path.join(root, other), { recursive: true, force: true });
   }
   return target;
 }
@@ -70,17 +112,125 @@ async function packed(listing: ModelListing, cacheDir: string): Promise<ModelArc
   return { kind: "local", path: contentAddressed(result.path, result.sha256, cacheDir), sha256: result.sha256 };
 }
 
-/** A directory holding only `code/`, for a Hub model whose weights the container downloads. */
-function stageCodeOnly(codeDir: string, cacheDir: string): string {
-  if (!fs.existsSync(path.join(codeDir, "inference.py"))) {
-    throw new ModelSourceError(`hub code ${codeDir}`, [`${path.join(codeDir, "inference.py")} is missing`]);
+function copyCode(codeFiles: Readonly<Record<string, string>>, into: string): void {
+  for (const [name, file] of Object.entries(codeFiles)) {
+    if (!fs.existsSync(file)) throw new ModelSourceError(`task code ${file}`, [`${file} is missing`]);
+    fs.mkdirSync(path.dirname(path.join(into, name)), { recursive: true });
+    // Kept mtimes keep the packer's cache key stable: unchanged code is not re-packed every synth.
+    fs.cpSync(file, path.join(into, name), { preserveTimestamps: true });
   }
-  const staged = path.join(cacheDir, "hub-code");
+}
+
+/** A directory holding only `code/`, for a Hub model whose weights the container downloads. */
+function stageCodeOnly(codeFiles: Readonly<Record<string, string>>, staged: string): string {
   fs.rmSync(staged, { recursive: true, force: true });
   fs.mkdirSync(staged, { recursive: true });
-  // Kept mtimes keep the packer's cache key stable: unchanged code is not re-packed every synth.
-  fs.cpSync(codeDir, path.join(staged, "code"), { recursive: true, preserveTimestamps: true, filter: (src) => !src.includes("__pycache__") });
+  copyCode(codeFiles, staged);
   return staged;
+}
+
+/**
+ * A model directory without `code/inference.py` (a plain Hub download) with its task's code added:
+ * the model's files hard-linked (copied across file systems), so staging costs no space or time.
+ */
+export function withTaskCode(dir: string, codeFiles: Readonly<Record<string, string>>, staged: string): string {
+  if (fs.existsSync(path.join(dir, "code", "inference.py"))) return dir;
+  fs.rmSync(staged, { recursive: true, force: true });
+  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const from = path.join(dir, name);
+    const to = path.join(staged, name);
+    const stat = fs.lstatSync(from);
+    if (stat.isDirectory()) {
+      fs.mkdirSync(to, { recursive: true });
+      continue;
+    }
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    if (!stat.isFile()) {
+      // Copied as what it is, so the packer refuses it by name as it would in the original.
+      fs.symlinkSync(fs.readlinkSync(from), to);
+      continue;
+    }
+    try {
+      fs.linkSync(from, to);
+    } catch {
+      fs.cpSync(from, to, { preserveTimestamps: true });
+    }
+  }
+  copyCode(codeFiles, staged);
+  return staged;
+}
+
+export interface TaskModelCheck {
+  /** As given, else as config.json tells; undefined when neither does. */
+  readonly task?: Task;
+  /** The directory to serve or pack: `dir`, or the staged copy with the task's code. */
+  readonly servedDir: string;
+  readonly problems: string[];
+  readonly warnings: string[];
+}
+
+/**
+ * What a ready `.tar.gz` archive's config.json and member list say about its task; undefined when
+ * it cannot be read or holds no config.json at its root. Reads the archive once, synchronously.
+ */
+export function modelArchiveFacts(file: string): ModelDirectoryFacts | undefined {
+  const files = new Set<string>();
+  const chunks: Buffer[] = [];
+  try {
+    list({
+      file,
+      sync: true,
+      onReadEntry: (entry) => {
+        const name = entry.path.replace(/^\.\//, "");
+        if (entry.type !== "File") return;
+        files.add(name);
+        if (name === "config.json") entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  if (!files.has("config.json")) return undefined;
+  try {
+    return { architectures: architecturesOf(Buffer.concat(chunks).toString("utf8")), files };
+  } catch {
+    return { architectures: [], files };
+  }
+}
+
+/**
+ * `model:check` and local mode: the packer's checks on what would be served (the task's code
+ * added where the directory has no code/inference.py), plus the files the task itself needs.
+ * `scratch` receives the staged copy.
+ */
+export function checkModelForTask(dir: string, task: Task | undefined, scratch: string): TaskModelCheck {
+  const facts = modelDirectoryFacts(dir);
+  let resolved = task;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (facts !== undefined) {
+    try {
+      resolved = task === undefined ? inferTask(facts) : resolveTask(task, facts, dir);
+    } catch (e) {
+      if (!(e instanceof TaskMismatchError)) throw e;
+      problems.push(e.message);
+    }
+    if (resolved !== undefined) problems.push(...taskFileProblems(resolved, facts.files));
+  }
+  if (resolved === undefined && facts !== undefined)
+    warnings.push("the task is not known (config.json names no architecture this app reads); give it to check the task's files");
+  const served =
+    resolved !== undefined && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()
+      ? withTaskCode(dir, projectCodeFiles(resolved), scratch)
+      : dir;
+  if (served !== dir) warnings.push(`no code/inference.py: the project's ${resolved} code is packed with it`);
+  const inspected = checkModelDirectory(served);
+  return {
+    task: resolved,
+    servedDir: served,
+    problems: [...inspected.problems, ...problems],
+    warnings: [...inspected.warnings, ...warnings],
+  };
 }
 
 /**
@@ -98,15 +248,30 @@ export async function prepareModel(source: ModelSource, opts: PrepareModelOption
       return { archive: { kind: "local", path: path.resolve(source.path), sha256: await sha256OfFile(source.path) }, warnings: [] };
     }
     case "directory": {
-      const { listing, problems, warnings } = checkModelDirectory(source.path);
+      if (!fs.statSync(source.path, { throwIfNoEntry: false })?.isDirectory())
+        throw new ModelSourceError(source.path, [`${source.path}: not a directory`]);
+      const dir = withTaskCode(source.path, opts.codeFiles, path.join(opts.cacheDir, "staged", opts.stagingName));
+      const { listing, problems, warnings } = checkModelDirectory(dir);
       if (!listing || problems.length > 0) throw new ModelSourceError(source.path, problems);
-      return { archive: await packed(listing, opts.cacheDir), warnings };
+      return {
+        archive: await packed(listing, opts.cacheDir),
+        warnings:
+          dir === source.path
+            ? warnings
+            : [...warnings, "no code/inference.py: the task's inference code from this project is packed with it"],
+      };
     }
     case "hub": {
       return {
-        archive: await packed(listModelDirectory(stageCodeOnly(opts.codeDir, opts.cacheDir)), opts.cacheDir),
+        archive: await packed(
+          listModelDirectory(stageCodeOnly(opts.codeFiles, path.join(opts.cacheDir, "hub-code", opts.stagingName))),
+          opts.cacheDir,
+        ),
         hubModel: { modelId: source.modelId, revision: source.revision },
-        warnings: source.revision === "main" ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`] : [],
+        warnings:
+          source.revision === "main"
+            ? [`hub:${source.modelId} is not pinned; add @<commit sha> so a redeploy serves the same weights`]
+            : [],
       };
     }
   }

@@ -43,12 +43,17 @@ export interface SmokeResult {
 }
 
 /** The documented requests of each route's task, then the auth failures the stage must refuse. */
-export function smokeCases(routes: readonly SmokeRoute[], auth: SmokeAuth, limits: RequestLimits): SmokeCase[] {
+export function smokeCases(routes: readonly SmokeRoute[], auth: SmokeAuth, limitsOf: (route: SmokeRoute) => RequestLimits): SmokeCase[] {
   return routes.flatMap((route) => {
+    const limits = limitsOf(route);
     const contract = taskContract(route.task);
     const documented = contract.examples(limits).map((example): SmokeCase => ({ route, example, credentials: "valid" }));
     const body = readyExample(contract, limits).body;
-    const refused = (name: string, status: number, credentials: "none" | "wrong"): SmokeCase => ({ route, example: { name, body, status, response: errorResponseSchema }, credentials });
+    const refused = (name: string, status: number, credentials: "none" | "wrong"): SmokeCase => ({
+      route,
+      example: { name, body, status, response: errorResponseSchema },
+      credentials,
+    });
     const authCases =
       auth.mode === "api-key"
         ? [refused("no API key", 403, "none"), refused("a wrong API key", 403, "wrong")]
@@ -59,7 +64,13 @@ export function smokeCases(routes: readonly SmokeRoute[], auth: SmokeAuth, limit
   });
 }
 
-async function authHeaders(auth: SmokeAuth, credentials: SmokeCase["credentials"], url: URL, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
+async function authHeaders(
+  auth: SmokeAuth,
+  credentials: SmokeCase["credentials"],
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Record<string, string>> {
   if (credentials === "none") return headers;
   if (auth.mode === "api-key") return { ...headers, "x-api-key": credentials === "valid" ? auth.apiKey : `wrong-${auth.apiKey}` };
   if (auth.mode === "token") return { ...headers, authorization: `Bearer ${credentials === "valid" ? auth.token : "wrong"}` };
@@ -67,8 +78,18 @@ async function authHeaders(auth: SmokeAuth, credentials: SmokeCase["credentials"
 }
 
 /** SigV4-signs a POST for API Gateway (`execute-api`) with the AWS SDK's signer. */
-export async function signRequest(auth: Extract<SmokeAuth, { mode: "iam" }>, url: URL, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
-  const signer = new SignatureV4({ service: "execute-api", region: auth.region, credentials: auth.credentials, sha256: Hash.bind(null, "sha256") });
+export async function signRequest(
+  auth: Extract<SmokeAuth, { mode: "iam" }>,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region: auth.region,
+    credentials: auth.credentials,
+    sha256: Hash.bind(null, "sha256"),
+  });
   const query = Object.fromEntries(url.searchParams);
   const signed = await signer.sign({
     method: "POST",
@@ -109,7 +130,8 @@ export async function runCase(smokeCase: SmokeCase, auth: SmokeAuth, timeoutMs: 
     const latencyMs = Math.round(performance.now() - started);
     return { ...base, status: reply.status, latencyMs, problem: problemWith(example, reply.status, text) };
   } catch (error) {
-    const cause = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
+    const cause =
+      error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
     return { ...base, status: 0, latencyMs: Math.round(performance.now() - started), problem: `no answer: ${cause}` };
   }
 }
@@ -124,10 +146,22 @@ export async function runSmoke(cases: readonly SmokeCase[], auth: SmokeAuth, tim
 export function formatResults(results: readonly SmokeResult[]): string {
   const rows = [
     ["route", "case", "expected", "status", "latency", "result"],
-    ...results.map((r) => [r.route, r.name, String(r.expected), r.status === 0 ? "-" : String(r.status), `${r.latencyMs} ms`, r.problem === undefined ? "ok" : "FAIL"]),
+    ...results.map((r) => [
+      r.route,
+      r.name,
+      String(r.expected),
+      r.status === 0 ? "-" : String(r.status),
+      `${r.latencyMs} ms`,
+      r.problem === undefined ? "ok" : "FAIL",
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd());
+  const table = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join("  ")
+      .trimEnd(),
+  );
   const failures = results.filter((r) => r.problem !== undefined);
   const details = failures.map((r) => `FAIL ${r.route} "${r.name}": ${r.problem}`);
   const summary = `${results.length} cases, ${results.length - failures.length} passed, ${failures.length} failed`;

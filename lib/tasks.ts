@@ -66,7 +66,9 @@ export function resolveTask(configured: Task | undefined, facts: ModelDirectoryF
     return inferred;
   }
   if (inferred !== undefined && !COMPATIBLE[configured].includes(inferred)) {
-    const source = facts.files.has("modules.json") ? "a sentence-transformers layout (modules.json)" : `architecture ${facts.architectures.join(", ")}`;
+    const source = facts.files.has("modules.json")
+      ? "a sentence-transformers layout (modules.json)"
+      : `architecture ${facts.architectures.join(", ")}`;
     throw new TaskMismatchError(`${where}: task ${configured} contradicts the model: ${source} is a ${inferred} model`);
   }
   return configured;
@@ -102,7 +104,10 @@ const SENTENCE_TRANSFORMERS_RULES: readonly FileRule[] = [
 
 /** model:check's per-task problems: one line per missing file, naming the task and why. */
 export function taskFileProblems(task: Task, files: ReadonlySet<string>): string[] {
-  const rules = [...TASK_REQUIRED_FILES[task], ...(task === "feature-extraction" && files.has("modules.json") ? SENTENCE_TRANSFORMERS_RULES : [])];
+  const rules = [
+    ...TASK_REQUIRED_FILES[task],
+    ...(task === "feature-extraction" && files.has("modules.json") ? SENTENCE_TRANSFORMERS_RULES : []),
+  ];
   return rules
     .filter((rule) => !rule.anyOf.some((file) => files.has(file)))
     .map((rule) => `${task}: ${rule.anyOf.join(" or ")} missing (${rule.why})`);

@@ -27,7 +27,7 @@ function headerMaps(rawHeaders: readonly string[]): Pick<APIGatewayProxyEvent, "
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const [name, value] = [rawHeaders[i], rawHeaders[i + 1]];
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   return { headers, multiValueHeaders };
 }
@@ -40,7 +40,7 @@ function queryMaps(url: URL): Pick<APIGatewayProxyEvent, "queryStringParameters"
   const multi: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     single[name] = value;
-    (multi[name] ??= []).push(value);
+    multi[name] = [...(multi[name] ?? []), value];
   }
   return { queryStringParameters: single, multiValueQueryStringParameters: multi };
 }

@@ -9,19 +9,29 @@ import { bodyValidator } from "./request-validator";
 
 export type GatewayAuth = { mode: "api-key"; apiKey: string } | { mode: "iam" };
 
-export interface GatewayOptions {
-  port: number;
-  api: ApiIdentity;
-  auth: GatewayAuth;
+/** One `POST` route and the function behind it. */
+export interface GatewayRoute {
+  /** The API resource, e.g. `/sentiment`. */
+  resourcePath: string;
   /** The draft-04 request model of the route's POST method. */
   requestSchema: Record<string, unknown>;
   invoke(event: APIGatewayProxyEvent): Promise<InvokeOutcome>;
+}
+
+export interface GatewayOptions {
+  port: number;
+  api: Omit<ApiIdentity, "resourcePath">;
+  auth: GatewayAuth;
+  /** At least one. */
+  routes: readonly GatewayRoute[];
   log(line: string): void;
 }
 
 export interface LocalGateway {
-  /** `http://127.0.0.1:<port>/<stage>/<route>` */
+  /** `http://127.0.0.1:<port>/<stage>/<route>` of the first route. */
   routeUrl: string;
+  /** Every route's URL, keyed by its resource path without the leading slash. */
+  routeUrls: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -79,23 +89,27 @@ function reply(res: http.ServerResponse, outcome: InvokeOutcome, log: (line: str
 }
 
 /**
- * A loopback API Gateway REST API with one Lambda proxy route: same path, API-key (or SigV4
+ * A loopback API Gateway REST API with Lambda proxy routes: same path, API-key (or SigV4
  * presence) check, request validation and error bodies as the deployed API.
  */
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const { api } = options;
-  const routePath = `/${api.stageName}${api.resourcePath}`;
-  const bodyProblem = bodyValidator(options.requestSchema);
+  const routes = new Map(
+    options.routes.map((route) => [
+      `/${api.stageName}${route.resourcePath}`,
+      { ...route, identity: { ...api, resourcePath: route.resourcePath }, bodyProblem: bodyValidator(route.requestSchema) },
+    ]),
+  );
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (path !== routePath || req.method !== "POST") throw missingToken();
+    const route = routes.get(new URL(req.url ?? "/", "http://localhost").pathname);
+    if (route === undefined || req.method !== "POST") throw missingToken();
     const apiKey = checkAuth(options.auth, req);
     if (body.length > MAX_BODY_BYTES) throw new GatewayError(413, "RequestTooLarge", "Request Too Long");
-    const problem = bodyProblem(body);
+    const problem = route.bodyProblem(body);
     if (problem !== null) throw new GatewayError(400, "BadRequestException", problem);
-    const outcome = await options.invoke(proxyEvent(api, eventRequest(req, body, requestId, apiKey)));
+    const outcome = await route.invoke(proxyEvent(route.identity, eventRequest(req, body, requestId, apiKey)));
     reply(res, outcome, options.log);
   }
 
@@ -113,5 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     });
   });
   const port = await listen(server, options.port);
-  return { routeUrl: `http://127.0.0.1:${port}${routePath}`, close: () => closeServer(server, 10_000) };
+  const routeUrls = Object.fromEntries(
+    options.routes.map((r) => [r.resourcePath.slice(1), `http://127.0.0.1:${port}/${api.stageName}${r.resourcePath}`]),
+  );
+  return { routeUrl: Object.values(routeUrls)[0], routeUrls, close: () => closeServer(server, 10_000) };
 }

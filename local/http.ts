@@ -10,7 +10,10 @@ export function listen(server: http.Server, port: number): Promise<number> {
     const failed = (error: NodeJS.ErrnoException): void =>
       reject(
         error.code === "EADDRINUSE"
-          ? new UserError(`port ${port} on ${LOOPBACK} is already in use; pick another with --port / --runtime-port / --model-port (0 = any free port)`, { cause: error })
+          ? new UserError(
+              `port ${port} on ${LOOPBACK} is already in use; pick another with --port / --runtime-port / --model-port (0 = any free port)`,
+              { cause: error },
+            )
           : error,
       );
     server.once("error", failed);
@@ -59,7 +62,10 @@ export interface HttpReply {
 }
 
 /** One HTTP request to a loopback URL; rejects on connection errors and after `timeoutMs`. */
-export function request(url: string, init: { method: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string; timeoutMs: number }): Promise<HttpReply> {
+export function request(
+  url: string,
+  init: { method: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string; timeoutMs: number },
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: init.method, headers: init.headers, timeout: init.timeoutMs }, (res) => {
       readBody(res).then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }), reject);

@@ -2,7 +2,8 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { describeError, UsageError } from "../lib/errors";
-import { EXAMPLE_TEXT, generateApiKey, loadLocalConfig, prefixedLog } from "./cli";
+import { readyExample, taskContract } from "../contract/task-contracts";
+import { generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog } from "./cli";
 import { type HttpReply, request } from "./http";
 import { type LocalStack, startStack } from "./processes";
 
@@ -10,11 +11,14 @@ const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
 
 Sends one POST through the local request path (gateway -> Lambda bundle -> local SageMaker
 Runtime -> model server) and prints the answer as the client gets it: status line and body.
-Without --url it starts the whole local API on free ports, sends the request and stops it again.
-Exit code 0 for a 2xx answer, 1 otherwise.
+Without --url it starts the local API for that one route on free ports, sends the request and
+stops it again. Exit code 0 for a 2xx answer, 1 otherwise.
 
-  body                    default: {"text": "${EXAMPLE_TEXT}"}
-  --model-dir <dir>       model directory, default model/
+  body                    default: the route's task's example request (text-classification:
+                          {"text": "..."}, question-answering: {"question", "context"}, ...)
+  --route <route>         the route to call, default the first configured one
+  --model-dir <dir>       the route's model directory (<service>=<dir> works too),
+                          default model/ (the environment's service) or model/<name>
   --python <path>         Python interpreter, default python3
   --url <url>             send to a running npm start instead (its POST URL)
   --api-key <key>         x-api-key to send (with --url: the key npm start printed)
@@ -29,7 +33,8 @@ function options(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      "model-dir": { type: "string", default: "model" },
+      "model-dir": { type: "string", multiple: true, default: [] },
+      route: { type: "string" },
       python: { type: "string", default: "python3" },
       url: { type: "string" },
       "api-key": { type: "string" },
@@ -37,7 +42,7 @@ function options(argv: string[]) {
     },
   });
   if (positionals.length > 1) throw new UsageError(`expected one JSON body argument, got ${positionals.length} (quote the JSON)`);
-  return { ...values, body: positionals[0] ?? JSON.stringify({ text: EXAMPLE_TEXT }) };
+  return { ...values, body: positionals[0] };
 }
 
 function send(url: string, body: string, headers: Record<string, string>): Promise<HttpReply> {
@@ -61,18 +66,24 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const config = loadLocalConfig();
+  const service = opts.route === undefined ? config.services[0] : config.services.find((s) => s.routePath === opts.route);
+  if (service === undefined)
+    throw new UsageError(`--route ${opts.route}: not a configured route; routes: ${config.services.map((s) => s.routePath).join(", ")}`);
+  const body = opts.body ?? readyExample(taskContract(service.task), service.limits).body;
   let reply: HttpReply;
   if (opts.url) {
-    reply = await send(opts.url, opts.body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
+    reply = await send(opts.url, body, opts["api-key"] ? { "x-api-key": opts["api-key"] } : {});
   } else {
     // SIGTERM/SIGINT stop the stack it started (npm forwards them here), then end with 128 + n.
     const signalled = new Promise<NodeJS.Signals>((resolve) => {
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => resolve(signal));
     });
     const apiKey = opts["api-key"] ?? generateApiKey();
+    // Only the route called: one model server to load, one model directory to name.
     const starting = startStack({
-      config: loadLocalConfig(),
-      modelDir: opts["model-dir"],
+      config: { ...config, services: [service] },
+      modelDirs: modelDirsFor([service], opts["model-dir"]),
       ports: { gateway: 0, runtime: 0, model: 0 },
       apiKey,
       python: opts.python,
@@ -80,12 +91,19 @@ async function main(): Promise<number> {
     });
     const first = await Promise.race([starting, signalled]);
     if (typeof first === "string") {
-      await starting.then((started) => started.stop(), () => undefined);
+      await starting.then(
+        (started) => started.stop(),
+        () => undefined,
+      );
       return 128 + os.constants.signals[first];
     }
     const stack: LocalStack = first;
     try {
-      const sent = send(stack.routeUrl, opts.body, stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 });
+      const sent = send(
+        stack.routeUrl,
+        body,
+        stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 },
+      );
       const outcome = await Promise.race([sent, signalled]);
       if (typeof outcome === "string") return 128 + os.constants.signals[outcome];
       reply = outcome;

@@ -70,11 +70,20 @@ class Environment {
     const environment = new Environment(child, options);
     const first = await Promise.race([
       once(child, "message").then(([message]) => message as WorkerMessage),
-      environment.exited.then((): WorkerMessage => ({ type: "init-error", error: { errorType: "Runtime.ExitError", errorMessage: `the Lambda process exited during init (code ${child.exitCode})` } })),
+      environment.exited.then(
+        (): WorkerMessage => ({
+          type: "init-error",
+          error: { errorType: "Runtime.ExitError", errorMessage: `the Lambda process exited during init (code ${child.exitCode})` },
+        }),
+      ),
     ]);
     if (first.type !== "ready") {
       child.kill();
-      throw new LambdaInitError(first.type === "init-error" ? first.error : { errorType: "Runtime.Unknown", errorMessage: `unexpected first message ${first.type}` });
+      throw new LambdaInitError(
+        first.type === "init-error"
+          ? first.error
+          : { errorType: "Runtime.Unknown", errorMessage: `unexpected first message ${first.type}` },
+      );
     }
     return environment;
   }
@@ -89,14 +98,21 @@ class Environment {
     return new Promise((resolve) => {
       // Like Lambda, a timed-out environment is discarded with everything still running in it.
       const timer = setTimeout(() => {
-        this.settle(id, { ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` } });
+        this.settle(id, {
+          ok: false,
+          error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` },
+        });
         this.discarded = true;
         this.child.kill("SIGKILL");
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
       const message: HostMessage = { type: "invoke", id, event, deadlineMs: Date.now() + timeoutMs };
       this.child.send(message, (error) => {
-        if (error) this.settle(id, { ok: false, error: { errorType: "Runtime.ExitError", errorMessage: `the Lambda process is gone: ${error.message}` } });
+        if (error)
+          this.settle(id, {
+            ok: false,
+            error: { errorType: "Runtime.ExitError", errorMessage: `the Lambda process is gone: ${error.message}` },
+          });
       });
     });
   }
@@ -149,7 +165,10 @@ export class LambdaHost {
   async close(): Promise<void> {
     const current = this.current;
     this.current = undefined;
-    await current?.then((environment) => environment.stop(), () => undefined);
+    await current?.then(
+      (environment) => environment.stop(),
+      () => undefined,
+    );
   }
 
   private async environment(): Promise<Environment> {

@@ -29,7 +29,10 @@ export interface ModelServer {
 /** The model server could not start; `message` says what to install or fix. */
 export class ModelServerStartError extends UserError {}
 
-type StartEvent = { event: "listening"; port: number } | { event: "missing-module"; module: string; message: string } | { event: "failed"; message: string };
+type StartEvent =
+  | { event: "listening"; port: number }
+  | { event: "missing-module"; module: string; message: string }
+  | { event: "failed"; message: string };
 
 function installHint(module: string, python: string): string {
   const packages = module === "torch" || module === "transformers" ? "torch transformers" : module;
@@ -61,8 +64,8 @@ async function waitForPing(url: string, deadline: number, exited: Promise<string
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const deadline = Date.now() + options.readyTimeoutMs;
   const child = spawn(options.python, [SCRIPT, "--model-dir", path.resolve(options.modelDir), "--port", String(options.port)], {
-    // stdin stays open: the server exits when it closes, so it never outlives this process.
-    stdio: ["pipe", "pipe", "pipe"],
+    // stdio stays the default, three pipes: the server exits when its stdin closes, so it never
+    // outlives this process.
     // Own process group: a terminal's Ctrl-C reaches only the supervisor, which stops this in order.
     detached: true,
     env: { ...process.env, ...options.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
@@ -71,7 +74,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     child.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         new ModelServerStartError(
-          error.code === "ENOENT" ? `Python not found ('${options.python}'): install Python 3.9 or later (Debian: apt-get install python3) or pass --python <path>` : `cannot start ${options.python}: ${error.message}`,
+          error.code === "ENOENT"
+            ? `Python not found ('${options.python}'): install Python 3.9 or later (Debian: apt-get install python3) or pass --python <path>`
+            : `cannot start ${options.python}: ${error.message}`,
           { cause: error },
         ),
       ),
@@ -79,8 +84,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   );
   spawnError.catch(() => undefined); // marks it handled until it is raced against the start below
   const exited = new Promise<string>((resolve) => child.once("close", () => resolve(describeExit(child))));
-  readline.createInterface({ input: child.stderr! }).on("line", options.log);
-  const events = readline.createInterface({ input: child.stdout! });
+  readline.createInterface({ input: child.stderr }).on("line", options.log);
+  const events = readline.createInterface({ input: child.stdout });
   const started = new Promise<StartEvent>((resolve, reject) => {
     events.on("line", (line) => {
       if (!line.startsWith("{")) return options.log(line);
@@ -103,14 +108,19 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   try {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ModelServerStartError(`model_fn did not finish within ${options.readyTimeoutMs} ms`)), options.readyTimeoutMs);
+      timer = setTimeout(
+        () => reject(new ModelServerStartError(`model_fn did not finish within ${options.readyTimeoutMs} ms`)),
+        options.readyTimeoutMs,
+      );
     });
     const first = await Promise.race([started, spawnError, timeout]).finally(() => clearTimeout(timer));
     if (first.event === "missing-module") throw new ModelServerStartError(`${first.message}; ${installHint(first.module, options.python)}`);
     if (first.event === "failed") throw new ModelServerStartError(first.message);
     const url = `http://127.0.0.1:${first.port}`;
     await waitForPing(url, deadline, exited);
-    return { url, pid: child.pid!, exited, stop };
+    // A child that answered /ping has a pid; the check only narrows the type.
+    if (child.pid === undefined) throw new ModelServerStartError("the model server has no process id");
+    return { url, pid: child.pid, exited, stop };
   } catch (error) {
     await stop();
     throw error;

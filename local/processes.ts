@@ -2,27 +2,28 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildSync } from "esbuild";
-import type { AppConfig } from "../config";
-import { requestBodyJsonSchema } from "../contract/text-classification";
+import type { AppConfig, ServiceConfig } from "../config";
+import { contractOf } from "../contract/tasks";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
-import { checkModelDirectory } from "../lib/model-check";
-import { startGateway, type GatewayAuth, type LocalGateway } from "./gateway";
+import { checkModelForTask } from "../lib/prepare-model";
+import { UserError } from "../lib/errors";
+import { servingEnvironment } from "../lib/container-env";
+import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
-import { handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
+import { containerTask, handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
-import { UserError } from "../lib/errors";
-import { servingEnvironment } from "../lib/container-env";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
 
 export interface StackOptions {
   config: AppConfig;
-  modelDir: string;
-  /** Gateway, runtime and model server ports; 0 picks a free one. */
+  /** One model directory per service, in the order of `config.services`. */
+  modelDirs: readonly string[];
+  /** Gateway, runtime and first model server ports (the next services' take the following ones); 0 picks a free one. */
   ports: { gateway: number; runtime: number; model: number };
   /** The key clients must send in `x-api-key` (auth mode `api-key`). */
   apiKey: string;
@@ -31,12 +32,24 @@ export interface StackOptions {
   log(component: "model" | "lambda" | "gateway", line: string): void;
 }
 
+/** What runs for one service. */
+export interface LocalService {
+  service: ServiceConfig;
+  routeUrl: string;
+  modelDir: string;
+  modelUrl: string;
+  modelServerPid: number;
+  endpointName: string;
+}
+
 export interface LocalStack {
+  /** The first service's route, endpoint and model server. */
   routeUrl: string;
   runtimeUrl: string;
   modelUrl: string;
   modelServerPid: number;
   endpointName: string;
+  services: readonly LocalService[];
   auth: GatewayAuth;
   /** Settles with what happened when a component stops on its own. */
   crashed: Promise<string>;
@@ -46,29 +59,45 @@ export interface LocalStack {
 /** The model directory or the environment is not ready; the message says how to fix it. */
 export class PreflightError extends UserError {}
 
-function preflightModelDirectory(dir: string, log: StackOptions["log"]): void {
-  const { problems, warnings } = checkModelDirectory(dir);
-  for (const warning of warnings) log("model", `warning: ${warning}`);
+/** The directory the model server runs on: the model's own, or a staged copy with its task's code added. */
+function servedDirectory(dir: string, service: ServiceConfig, scratch: string, log: StackOptions["log"]): string {
+  const { problems, warnings, servedDir } = checkModelForTask(dir, service.task, path.join(scratch, "models", service.name ?? "default"));
+  for (const warning of warnings) log("model", `warning: ${dir}: ${warning}`);
   if (problems.length > 0) {
     throw new PreflightError(
       `The model directory ${dir} is not ready:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
         `Fetch the model with: npm run model:fetch -- <hub id> --dir ${dir}   (e.g. yiyanghkust/finbert-tone)`,
     );
   }
+  return servedDir;
 }
 
 /** The handler bundle the stack zips, plus the worker that hosts it, built into `dir`. */
 function buildLambda(dir: string): { bundleFile: string; workerFile: string } {
   const { outFile } = bundleLambda({ entry: path.join(REPO_ROOT, "lambda", "index.ts"), outDir: path.join(dir, "lambda") });
   const workerFile = path.join(dir, "worker.js");
-  buildSync({ entryPoints: [path.join(__dirname, "lambda-worker.ts")], outfile: workerFile, bundle: true, platform: "node", format: "cjs", logLevel: "silent" });
+  buildSync({
+    entryPoints: [path.join(__dirname, "lambda-worker.ts")],
+    outfile: workerFile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+  });
   return { bundleFile: outFile, workerFile };
 }
 
 /** What the function sees in Lambda: its configuration (as the stack sets it) and runtime variables. */
-function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: FunctionIdentity, endpointName: string, scratch: string): Record<string, string> {
+function lambdaEnvironment(
+  config: AppConfig,
+  service: ServiceConfig,
+  runtimeUrl: string,
+  identity: FunctionIdentity,
+  endpointName: string,
+  scratch: string,
+): Record<string, string> {
   return {
-    ...handlerEnvironment(config, endpointName),
+    ...handlerEnvironment(config, service, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
@@ -95,8 +124,11 @@ function lambdaEnvironment(config: AppConfig, runtimeUrl: string, identity: Func
  */
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config, log } = options;
-  const { endpointName, functionName } = inferenceNames(config.namePrefix);
-  preflightModelDirectory(options.modelDir, log);
+  if (options.modelDirs.length !== config.services.length) {
+    throw new PreflightError(
+      `give one model directory per service: ${config.services.length} service(s), ${options.modelDirs.length} director${options.modelDirs.length === 1 ? "y" : "ies"}`,
+    );
+  }
   const scratch = mkdtempSync(path.join(os.tmpdir(), "hf-local-"));
   const stops: Array<() => Promise<void>> = [async () => rmSync(scratch, { recursive: true, force: true })];
   let stopping: Promise<void> | undefined;
@@ -106,44 +138,93 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       for (const step of [...stops].reverse()) await step();
     })());
   try {
+    const served = config.services.map((service, i) => servedDirectory(options.modelDirs[i], service, scratch, log));
     const { bundleFile, workerFile } = buildLambda(scratch);
-    const model: ModelServer = await startModelServer({
-      python: options.python,
-      modelDir: options.modelDir,
-      port: options.ports.model,
-      // The deployed container's workers, threads and quantization, so local figures mean something.
-      env: { HF_TASK: config.model.task, SAGEMAKER_REGION: config.region, ...servingEnvironment(config.endpoint, config.model.quantization) },
-      readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
-      log: (line) => log("model", line),
+    const models: ModelServer[] = [];
+    for (const [i, service] of config.services.entries()) {
+      const model = await startModelServer({
+        python: options.python,
+        modelDir: served[i],
+        port: options.ports.model === 0 ? 0 : options.ports.model + i,
+        // The deployed container's workers, threads and quantization, so local figures mean something.
+        env: {
+          HF_TASK: containerTask(service.task),
+          SAGEMAKER_REGION: config.region,
+          ...servingEnvironment(service.endpoint, service.model.quantization),
+        },
+        readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
+      });
+      stops.push(model.stop);
+      models.push(model);
+    }
+    const names = config.services.map((service) => inferenceNames(config.namePrefix, service));
+    const runtime: LocalRuntime = await startLocalRuntime({
+      port: options.ports.runtime,
+      region: config.region,
+      endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])),
     });
-    stops.push(model.stop);
-    const runtime: LocalRuntime = await startLocalRuntime({ port: options.ports.runtime, region: config.region, endpoints: new Map([[endpointName, model.url]]) });
     stops.push(runtime.close);
-    const identity: FunctionIdentity = { functionName, memoryMb: config.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, region: config.region, accountId: LOCAL_ACCOUNT_ID };
-    const lambda = new LambdaHost({
-      bundleFile,
-      workerFile,
-      env: lambdaEnvironment(config, runtime.url, identity, endpointName, scratch),
-      identity,
-      timeoutMs: (config.lambda.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000,
-      log: (line) => log("lambda", line),
-    });
-    stops.push(() => lambda.close());
-    await lambda.start();
+    const routes: GatewayRoute[] = [];
+    for (const [i, service] of config.services.entries()) {
+      const { endpointName, functionName } = names[i];
+      const identity: FunctionIdentity = {
+        functionName,
+        memoryMb: service.lambda.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+        region: config.region,
+        accountId: LOCAL_ACCOUNT_ID,
+      };
+      const lambda = new LambdaHost({
+        bundleFile,
+        workerFile,
+        env: lambdaEnvironment(config, service, runtime.url, identity, endpointName, scratch),
+        identity,
+        timeoutMs: (service.lambda.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000,
+        log: (line) => log("lambda", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
+      });
+      stops.push(() => lambda.close());
+      await lambda.start();
+      routes.push({
+        resourcePath: `/${service.routePath}`,
+        requestSchema: contractOf(service.task).requestJsonSchema(service.limits),
+        invoke: (event) => lambda.invoke(event),
+      });
+    }
     const auth: GatewayAuth = config.api.authMode === "iam" ? { mode: "iam" } : { mode: "api-key", apiKey: options.apiKey };
     const gateway: LocalGateway = await startGateway({
       port: options.ports.gateway,
-      api: { apiId: "local", accountId: LOCAL_ACCOUNT_ID, stageName: config.api.stageName, resourcePath: `/${config.api.routePath}` },
+      api: { apiId: "local", accountId: LOCAL_ACCOUNT_ID, stageName: config.api.stageName },
       auth,
-      requestSchema: requestBodyJsonSchema(config.api.limits),
-      invoke: (event) => lambda.invoke(event),
+      routes,
       log: (line) => log("gateway", line),
     });
     stops.push(gateway.close);
     const crashed = new Promise<string>((resolve) => {
-      void model.exited.then((how) => stopping === undefined && resolve(`the model server ${how}`));
+      models.forEach((model, i) => {
+        const which = config.services.length > 1 ? ` of /${config.services[i].routePath}` : "";
+        void model.exited.then((how) => stopping === undefined && resolve(`the model server${which} ${how}`));
+      });
     });
-    return { routeUrl: gateway.routeUrl, runtimeUrl: runtime.url, modelUrl: model.url, modelServerPid: model.pid, endpointName, auth, crashed, stop };
+    const services: LocalService[] = config.services.map((service, i) => ({
+      service,
+      routeUrl: gateway.routeUrls[service.routePath],
+      modelDir: options.modelDirs[i],
+      modelUrl: models[i].url,
+      modelServerPid: models[i].pid,
+      endpointName: names[i].endpointName,
+    }));
+    const [first] = services;
+    return {
+      routeUrl: first.routeUrl,
+      runtimeUrl: runtime.url,
+      modelUrl: first.modelUrl,
+      modelServerPid: first.modelServerPid,
+      endpointName: first.endpointName,
+      services,
+      auth,
+      crashed,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

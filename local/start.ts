@@ -1,22 +1,26 @@
 /** npm start -- [options]: the deployed request path on 127.0.0.1 (see --help). */
 import { parseArgs } from "node:util";
 import { describeError, UsageError } from "../lib/errors";
-import { EXAMPLE_TEXT, generateApiKey, loadLocalConfig, parsePort, prefixedLog, shellQuote } from "./cli";
+import { readyExample, taskContract } from "../contract/task-contracts";
+import { generateApiKey, loadLocalConfig, modelDirsFor, parsePort, prefixedLog, shellQuote } from "./cli";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm start -- [options]
 
-Serves POST /<stage>/<route> on 127.0.0.1 the way the deployed API does: same route, API-key
-check and request schema (from cdktf.json context and environment, as for cdktf synth), the
-same Lambda bundle, and the model directory's code/inference.py run by a local model server
-behind a local SageMaker Runtime. No Docker, no AWS account.
+Serves every configured route, POST /<stage>/<route>, on 127.0.0.1 the way the deployed API
+does: same routes, API-key check and request schemas (from cdktf.json context, APP_CONFIG and
+environment, as for cdktf synth), the same Lambda bundle, and per service a local model server
+running its model directory's code/inference.py (or, where the directory has no code/, the
+project's code for the service's task) behind a local SageMaker Runtime. No Docker, no AWS account.
 
 Options:
-  --model-dir <dir>       model directory (config.json, tokenizer, weights, code/inference.py)
-                          default: model/ (fill it with npm run model:fetch)
+  --model-dir <svc>=<dir> a service's model directory (config.json, tokenizer, weights); repeat
+                          per service. With one service a bare --model-dir <dir> works too.
+                          default: model/ for the environment's service, model/<name> for a listed one
+                          (fill them with npm run model:fetch)
   --port <n>              gateway port, default 3000
   --runtime-port <n>      local SageMaker Runtime port, default 3001
-  --model-port <n>        model server port, default 8080
+  --model-port <n>        first model server port, default 8080 (the next services' follow it)
                           (0 for any of the ports picks a free one)
   --api-key <key>         API key clients must send in x-api-key; default: generated
   --python <path>         Python interpreter with the model's packages, default python3
@@ -29,7 +33,7 @@ function options(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      "model-dir": { type: "string", default: "model" },
+      "model-dir": { type: "string", multiple: true, default: [] },
       port: { type: "string", default: "3000" },
       "runtime-port": { type: "string", default: "3001" },
       "model-port": { type: "string", default: "8080" },
@@ -43,26 +47,35 @@ function options(argv: string[]) {
   if (!(readySeconds > 0)) throw new UsageError(`--ready-timeout must be a positive number of seconds, got '${values["ready-timeout"]}'`);
   return {
     help: values.help,
-    modelDir: values["model-dir"],
-    ports: { gateway: parsePort("port", values.port), runtime: parsePort("runtime-port", values["runtime-port"]), model: parsePort("model-port", values["model-port"]) },
+    modelDirs: values["model-dir"],
+    ports: {
+      gateway: parsePort("port", values.port),
+      runtime: parsePort("runtime-port", values["runtime-port"]),
+      model: parsePort("model-port", values["model-port"]),
+    },
     apiKey: values["api-key"] ?? generateApiKey(),
     python: values.python,
     readyTimeoutMs: readySeconds * 1000,
   };
 }
 
-function banner(stack: LocalStack, modelDir: string, region: string): string {
-  const body = shellQuote(JSON.stringify({ text: EXAMPLE_TEXT }));
-  const auth = stack.auth.mode === "api-key" ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}` : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+function banner(stack: LocalStack, region: string): string {
+  const auth =
+    stack.auth.mode === "api-key"
+      ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}`
+      : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+  const [first] = stack.services;
   return [
-    `Local API ready (model ${modelDir})`,
-    `  Gateway:           POST ${stack.routeUrl}`,
-    stack.auth.mode === "api-key" ? `  API key:           ${stack.auth.apiKey}` : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
-    `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${stack.endpointName})`,
-    `  Model server:      ${stack.modelUrl} (pid ${stack.modelServerPid})`,
+    `Local API ready (${stack.services.map((s) => `${s.service.task} model ${s.modelDir}`).join("; ")})`,
+    ...stack.services.map((s) => `  Gateway:           POST ${s.routeUrl}  (${s.service.task})`),
+    stack.auth.mode === "api-key"
+      ? `  API key:           ${stack.auth.apiKey}`
+      : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
+    ...stack.services.map((s) => `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${s.endpointName})`),
+    ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),
     ``,
     `Try it:`,
-    `  curl -sS -X POST ${shellQuote(stack.routeUrl)} -H 'content-type: application/json' ${auth} -d ${body}`,
+    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth} -d ${shellQuote(readyExample(taskContract(first.service.task), first.service.limits).body)}`,
     ``,
     `Ctrl-C stops everything.`,
   ].join("\n");
@@ -79,15 +92,18 @@ async function main(): Promise<number> {
     // Kept for good: a second signal (tsx relays the terminal's to us too) must not cut the orderly stop short.
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => resolve(signal));
   });
-  const starting = startStack({ ...opts, config, log: prefixedLog });
+  const starting = startStack({ ...opts, modelDirs: modelDirsFor(config.services, opts.modelDirs), config, log: prefixedLog });
   const first = await Promise.race([starting, signalled]);
   if (typeof first === "string") {
     // Stopped while starting: startStack cleans up after itself once it settles.
-    await starting.then((started) => started.stop(), () => undefined);
+    await starting.then(
+      (started) => started.stop(),
+      () => undefined,
+    );
     return 0;
   }
   const stack = first;
-  console.log(banner(stack, opts.modelDir, config.region));
+  console.log(banner(stack, config.region));
   const outcome = await Promise.race([signalled.then((signal) => ({ signal })), stack.crashed.then((crash) => ({ crash }))]);
   if ("crash" in outcome) console.error(`error: ${outcome.crash}; stopping the local API`);
   else console.error(`${outcome.signal}: stopping the local API`);

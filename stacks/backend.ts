@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { App, LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { App, LocalBackend, S3Backend, type TerraformStack } from "cdktf";
 
 export interface BackendProps {
   readonly region: string;
@@ -17,7 +17,9 @@ export function configureBackend(stack: TerraformStack, stackId: string, props: 
     // the synth output, and the path stays relative so the output is the same on every machine.
     const stackDir = path.join(App.of(stack).outdir, "stacks", stackId);
     const projectRoot = path.dirname(path.resolve(App.of(stack).outdir));
-    new LocalBackend(stack, { path: path.posix.join(path.relative(stackDir, projectRoot).split(path.sep).join("/"), `terraform.${stackId}.tfstate`) });
+    new LocalBackend(stack, {
+      path: path.posix.join(path.relative(stackDir, projectRoot).split(path.sep).join("/"), `terraform.${stackId}.tfstate`),
+    });
     return;
   }
   const backend = new S3Backend(stack, {

@@ -1,31 +1,44 @@
 import * as path from "node:path";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import type { AppConfig } from "../config";
+import type { AppConfig, ServiceConfig } from "../config";
 import type { PreparedModel } from "../lib/prepare-model";
-import { requestBodyJsonSchema } from "../contract/text-classification";
+import { contractOf } from "../contract/tasks";
+import type { SecureBucket } from "../constructs/secure-bucket";
 import { ModelArtifact } from "../constructs/model-artifact";
 import { InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";
 import { InferenceApi } from "../constructs/inference-api";
 import { configureBackend } from "./backend";
-import { handlerEnvironment, inferenceNames } from "./inference-wiring";
+import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
 import { apiRoutes } from "../lib/api-routes";
 import { readyExample, taskContract } from "../contract/task-contracts";
 
 export interface InferenceStackProps {
   readonly config: AppConfig;
-  readonly model: PreparedModel;
+  /** One per service, in the order of `config.services`. */
+  readonly models: readonly PreparedModel[];
   /** Handler entry bundled by esbuild. */
   readonly handlerEntry: string;
   /** Scratch directory for the bundle. */
   readonly buildDir: string;
 }
 
-/** Model artifact, SageMaker endpoint and the authenticated API in front of it. */
+/** What one service adds to the stack. */
+interface ServiceResources {
+  readonly service: ServiceConfig;
+  readonly artifact: ModelArtifact;
+  readonly endpoint: InferenceEndpoint;
+  readonly handler: InferenceFunction;
+}
+
+/**
+ * Per service a model artifact, SageMaker endpoint and Lambda allowed to invoke only that
+ * endpoint; one authenticated API with a route per service and one bucket for every archive.
+ */
 export class InferenceStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: InferenceStackProps) {
     super(scope, id);
@@ -34,42 +47,20 @@ export class InferenceStack extends TerraformStack {
     new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags: { ...config.tags } }] });
     new ArchiveProvider(this, "archive");
 
-    const names = inferenceNames(config.namePrefix);
     const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
-    const { image } = config.model;
-
-    const target = { partition: image.partition, region: config.region, accountId };
-    const artifact = new ModelArtifact(this, "model-artifact", { name: config.namePrefix, partition: target.partition, archive: props.model.archive });
-    const endpoint = new InferenceEndpoint(this, "inference-endpoint", {
-      name: config.namePrefix,
-      endpointName: names.endpointName,
-      target,
-      image,
-      artifact,
-      hubModel: props.model.hubModel,
-      task: config.model.task,
-      containerLogLevel: config.model.containerLogLevel,
-      quantization: config.model.quantization,
-      capacity: config.endpoint,
-      logRetentionDays: config.logRetentionDays,
+    const services: ServiceResources[] = [];
+    config.services.forEach((service, i) => {
+      const shared = services.find((s) => s.artifact.bucket !== undefined)?.artifact.bucket;
+      services.push(this.addService(props, service, props.models[i], accountId, shared));
     });
-
-    const handler = new InferenceFunction(this, "handler", {
-      functionName: names.functionName,
-      entry: props.handlerEntry,
-      bundleDir: path.join(props.buildDir, "lambda"),
-      target,
-      memoryMb: config.lambda.memoryMb,
-      timeoutSeconds: config.lambda.timeoutSeconds,
-      reservedConcurrency: config.lambda.reservedConcurrency,
-      logRetentionDays: config.logRetentionDays,
-      environment: handlerEnvironment(config, endpoint.endpoint.name),
-    });
-    endpoint.grantInvoke(handler);
 
     const api = new InferenceApi(this, "api", {
-      name: names.apiName,
-      routes: [{ path: config.api.routePath, requestSchema: requestBodyJsonSchema(config.api.limits), handler }],
+      name: inferenceNames(config.namePrefix).apiName,
+      routes: services.map(({ service, handler }) => ({
+        path: service.routePath,
+        requestSchema: contractOf(service.task).requestJsonSchema(service.limits),
+        handler,
+      })),
       stageName: config.api.stageName,
       authMode: config.api.authMode,
       throttle: config.api.throttle,
@@ -78,14 +69,68 @@ export class InferenceStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
     });
 
-    this.addOutputs(api, endpoint, config);
+    this.addOutputs(api, services, config);
   }
 
-  private addOutputs(api: InferenceApi, endpoint: InferenceEndpoint, config: AppConfig): void {
-    const invokeUrl = api.routeUrl(config.api.routePath);
+  private addService(
+    props: InferenceStackProps,
+    service: ServiceConfig,
+    model: PreparedModel,
+    accountId: string,
+    sharedBucket: SecureBucket | undefined,
+  ): ServiceResources {
+    const { config } = props;
+    const names = inferenceNames(config.namePrefix, service);
+    const base = serviceBaseName(config.namePrefix, service);
+    // The environment's single service keeps the construct ids (and so the addresses) it always had.
+    const suffix = service.name === undefined ? "" : `-${service.name}`;
+    const { image } = service.model;
+    const target = { partition: image.partition, region: config.region, accountId };
+    const artifact = new ModelArtifact(this, `model-artifact${suffix}`, {
+      name: config.namePrefix,
+      partition: target.partition,
+      archive: model.archive,
+      bucket: sharedBucket,
+      keyPrefix: service.name === undefined ? undefined : `models/${service.name}`,
+    });
+    const endpoint = new InferenceEndpoint(this, `inference-endpoint${suffix}`, {
+      name: base,
+      endpointName: names.endpointName,
+      target,
+      image,
+      artifact,
+      hubModel: model.hubModel,
+      task: containerTask(service.task),
+      containerLogLevel: service.model.containerLogLevel,
+      quantization: service.model.quantization,
+      capacity: service.endpoint,
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    const handler = new InferenceFunction(this, `handler${suffix}`, {
+      functionName: names.functionName,
+      entry: props.handlerEntry,
+      bundleDir: path.join(props.buildDir, "lambda"),
+      target,
+      memoryMb: service.lambda.memoryMb,
+      timeoutSeconds: service.lambda.timeoutSeconds,
+      reservedConcurrency: service.lambda.reservedConcurrency,
+      logRetentionDays: config.logRetentionDays,
+      environment: handlerEnvironment(config, service, endpoint.endpoint.name),
+    });
+    endpoint.grantInvoke(handler);
+    return { service, artifact, endpoint, handler };
+  }
+
+  private addOutputs(api: InferenceApi, services: readonly ServiceResources[], config: AppConfig): void {
+    const [first] = services;
+    const invokeUrl = api.routeUrl(first.service.routePath);
     new TerraformOutput(this, "invoke_url", { value: invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
-    new TerraformOutput(this, "endpoint_name", { value: endpoint.endpoint.name });
-    const body = `'{"text": "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn."}'`;
+    new TerraformOutput(this, "endpoint_name", { value: first.endpoint.endpoint.name });
+    const example = JSON.parse(readyExample(taskContract(first.service.task), first.service.limits).body) as Record<string, unknown>;
+    const body = `'{${Object.entries(example)
+      .map(([key, value]) => `"${key}": ${JSON.stringify(value)}`)
+      .join(", ")}}'`;
     if (api.apiKey) {
       const readKey = `aws apigateway get-api-key --region ${config.region} --api-key ${api.apiKey.id} --include-value --query value --output text`;
       new TerraformOutput(this, "api_key_id", { value: api.apiKey.id });
@@ -108,12 +153,20 @@ export class InferenceStack extends TerraformStack {
    */
   private addRouteOutputs(api: InferenceApi, config: AppConfig): void {
     new TerraformOutput(this, "stage_url", { value: api.stage.invokeUrl, description: "Base URL of every route" });
-    if (api.apiKey) new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
+    if (api.apiKey)
+      new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
     for (const route of apiRoutes(config)) {
       const url = `${api.stage.invokeUrl}${route.path}`;
-      const body = readyExample(taskContract(route.task), config.api.limits).body;
+      const body = readyExample(taskContract(route.task), route.limits).body;
       new TerraformOutput(this, route.outputName, {
-        value: { method: route.method, url, task: route.task, auth: config.api.authMode, body, curl: curlCommand(url, body, config, api.apiKey?.id) },
+        value: {
+          method: route.method,
+          url,
+          task: route.task,
+          auth: config.api.authMode,
+          body,
+          curl: curlCommand(url, body, config, api.apiKey?.id),
+        },
         description: `${route.method} ${route.path}: URL and a ready request`,
       });
     }

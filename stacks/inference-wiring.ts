@@ -1,7 +1,10 @@
 // Names and handler settings of the inference stack, shared with local mode so that the local
 // request path is configured exactly like the deployed one. No cdktf imports: local mode loads it.
-import type { AppConfig } from "../config";
+import * as path from "node:path";
+import type { AppConfig, ServiceConfig } from "../config";
+import type { ModelSource } from "../config/model-source";
 import { toEnvironment } from "../lambda/environment";
+import type { Task } from "../lib/tasks";
 
 export interface InferenceNames {
   readonly endpointName: string;
@@ -9,11 +12,46 @@ export interface InferenceNames {
   readonly apiName: string;
 }
 
-export function inferenceNames(namePrefix: string): InferenceNames {
-  return { endpointName: `${namePrefix}-endpoint`, functionName: `${namePrefix}-inference`, apiName: `${namePrefix}-api` };
+/** The base of a service's resource names: the prefix, plus the service's name when it has one. */
+export function serviceBaseName(namePrefix: string, service: Pick<ServiceConfig, "name">): string {
+  return service.name === undefined ? namePrefix : `${namePrefix}-${service.name}`;
 }
 
-/** The handler's own environment (what `lambda/config.ts` reads), for a given endpoint name. */
-export function handlerEnvironment(config: AppConfig, endpointName: string): Record<string, string> {
-  return toEnvironment({ endpointName, limits: config.api.limits, logRequestText: config.lambda.logRequestText, serviceName: config.namePrefix });
+export function inferenceNames(namePrefix: string, service: Pick<ServiceConfig, "name"> = {}): InferenceNames {
+  const base = serviceBaseName(namePrefix, service);
+  return { endpointName: `${base}-endpoint`, functionName: `${base}-inference`, apiName: `${namePrefix}-api` };
+}
+
+/**
+ * The container's `HF_TASK`: a pipeline task name. Sentence pairs are the text-classification
+ * pipeline's pair input; the project's inference.py reads the task from its own code either way.
+ */
+export function containerTask(task: Task): string {
+  return task === "sentence-pair-classification" ? "text-classification" : task;
+}
+
+/** The model's id as responses name it: the Hub id, else the directory's or archive's name. */
+export function modelIdOf(source: ModelSource): string {
+  switch (source.kind) {
+    case "hub":
+      return source.modelId;
+    case "s3":
+      return `s3://${source.bucket}/${source.key}`;
+    case "archive":
+      return path.basename(source.path, ".tar.gz");
+    case "directory":
+      return path.basename(path.resolve(source.path));
+  }
+}
+
+/** The handler's own environment (what `lambda/environment.ts` reads), for a given endpoint name. */
+export function handlerEnvironment(config: AppConfig, service: ServiceConfig, endpointName: string): Record<string, string> {
+  return toEnvironment({
+    endpointName,
+    task: service.task,
+    modelId: modelIdOf(service.model.source),
+    limits: service.limits,
+    logRequestText: service.lambda.logRequestText,
+    serviceName: serviceBaseName(config.namePrefix, service),
+  });
 }

@@ -9,7 +9,11 @@ export interface ChildResult {
   stderr: string;
 }
 
-export function runChild(command: string, args: readonly string[], options: SpawnOptions & { captureStderr?: boolean } = {}): Promise<ChildResult> {
+export function runChild(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { captureStderr?: boolean } = {},
+): Promise<ChildResult> {
   const { captureStderr, ...spawnOptions } = options;
   const child = spawn(command, args, { stdio: ["inherit", "inherit", captureStderr ? "pipe" : "inherit"], ...spawnOptions });
   let stderr = "";

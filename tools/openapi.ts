@@ -50,7 +50,13 @@ function main(): void {
 try {
   main();
 } catch (error) {
-  const expected = error instanceof UsageError || error instanceof OutputsFileError || error instanceof ConfigError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
-  console.error(`npm run openapi: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  const expected =
+    error instanceof UsageError ||
+    error instanceof OutputsFileError ||
+    error instanceof ConfigError ||
+    String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+  console.error(
+    `npm run openapi: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exitCode = 2;
 }

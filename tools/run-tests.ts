@@ -30,13 +30,16 @@ async function runJest(args: string[]): Promise<Counts> {
   if (text === undefined) return { passed: 0, failed: 1, skipped: 0 };
   const r = JSON.parse(text) as JestReport;
   // A suite that fails to load has no failed test of its own: count it, or a broken file passes.
-  const failed = r.numFailedTests + r.numRuntimeErrorTestSuites + (run.status !== 0 && r.numFailedTests + r.numRuntimeErrorTestSuites === 0 ? 1 : 0);
+  const failed =
+    r.numFailedTests + r.numRuntimeErrorTestSuites + (run.status !== 0 && r.numFailedTests + r.numRuntimeErrorTestSuites === 0 ? 1 : 0);
   return { passed: r.numPassedTests, failed, skipped: r.numPendingTests + r.numTodoTests };
 }
 
 // ML_PYTHON (e.g. a venv from ../shared/tools/mlvenv.sh) runs the torch tests that skip under plain python3.
 async function runUnittest(dir: string): Promise<Counts> {
-  const run = await runChild(process.env.ML_PYTHON || "python3", ["-m", "unittest", "discover", "-s", dir, "-t", "."], { captureStderr: true });
+  const run = await runChild(process.env.ML_PYTHON || "python3", ["-m", "unittest", "discover", "-s", dir, "-t", "."], {
+    captureStderr: true,
+  });
   process.stderr.write(run.stderr ?? "");
   const ran = Number(/^Ran (\d+) tests?/m.exec(run.stderr ?? "")?.[1] ?? 0);
   const tally = (what: string) => Number(new RegExp(`${what}=(\\d+)`).exec(run.stderr ?? "")?.[1] ?? 0);
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const counts = [await runJest(process.argv.slice(2))];
   for (const dir of PYTHON_SUITES) counts.push(await runUnittest(dir));
   const totals = counts.reduce(
-  (sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }),
+    (sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }),
     { passed: 0, failed: 0, skipped: 0 },
   );
   console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -84,10 +84,14 @@ function fromOutputs(file: string, stack: string): Target {
     .filter(([name]) => name.startsWith("route_"))
     .map(([name, value]) => {
       const parsed = routeOutput.safeParse(value);
-      if (!parsed.success) throw new UsageError(`${file}: output ${name} of stack "${stack}" is not a route: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      if (!parsed.success)
+        throw new UsageError(
+          `${file}: output ${name} of stack "${stack}" is not a route: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        );
       return { ...parsed.data, label: `${parsed.data.method} ${new URL(parsed.data.url).pathname}` };
     });
-  if (routes.length === 0) throw new UsageError(`${file}: stack "${stack}" has no route_* outputs (deployed before they existed? deploy again)`);
+  if (routes.length === 0)
+    throw new UsageError(`${file}: stack "${stack}" has no route_* outputs (deployed before they existed? deploy again)`);
   return {
     routes: routes.map(({ label, url, task }) => ({ label, url, task })),
     authMode: routes[0].auth,
@@ -122,9 +126,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadLocalConfig();
-  const target = opts.url !== undefined ? fromUrl(opts.url, opts.task ?? config.model.task, config.api.authMode) : fromOutputs(opts.outputs ?? "outputs.json", opts.stack);
+  const target =
+    opts.url !== undefined
+      ? fromUrl(opts.url, opts.task ?? config.services[0].task, config.api.authMode)
+      : fromOutputs(opts.outputs ?? "outputs.json", opts.stack);
   const auth = chooseAuth(opts, target, config);
-  const results = await runSmoke(smokeCases(target.routes, auth, config.api.limits), auth, opts.timeoutMs);
+  // A route's limits are its service's (matched by path); a URL outside the configuration gets the first's.
+  const limitsOf = (route: SmokeRoute) =>
+    (config.services.find((s) => new URL(route.url).pathname.endsWith(`/${s.routePath}`)) ?? config.services[0]).limits;
+  const results = await runSmoke(smokeCases(target.routes, auth, limitsOf), auth, opts.timeoutMs);
   console.log(formatResults(results));
   return results.every((r) => r.problem === undefined) ? 0 : 1;
 }
@@ -134,8 +144,14 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const expected = error instanceof UsageError || error instanceof OutputsFileError || error instanceof ConfigError || String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
-    console.error(`npm run smoke: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const expected =
+      error instanceof UsageError ||
+      error instanceof OutputsFileError ||
+      error instanceof ConfigError ||
+      String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+    console.error(
+      `npm run smoke: ${expected ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exitCode = 2;
   },
 );

@@ -55,15 +55,27 @@ export function terraformErrors(output: string): string[] {
   const blocks = output.split(/^(?=Error: )/m).slice(1);
   for (const block of blocks) {
     const [summary, ...rest] = block.split(/\n\s*\n/);
-    const detail = rest.find((paragraph) => paragraph.trim() !== "")?.replace(/\s+/g, " ").trim();
-    errors.push(`${summary.replace(/^Error: /, "").replace(/\s+/g, " ").trim()}${detail ? `: ${detail}` : ""}`);
+    const detail = rest
+      .find((paragraph) => paragraph.trim() !== "")
+      ?.replace(/\s+/g, " ")
+      .trim();
+    errors.push(
+      `${summary
+        .replace(/^Error: /, "")
+        .replace(/\s+/g, " ")
+        .trim()}${detail ? `: ${detail}` : ""}`,
+    );
   }
   return errors;
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
   const result = spawnSync(command, args, { cwd, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}`, missing: (result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT" };
+  return {
+    ok: result.status === 0,
+    output: `${result.stdout ?? ""}${result.stderr ?? ""}`,
+    missing: (result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT",
+  };
 }
 
 const PROVIDER_INSTALL = /Failed to (query|install) (available )?provider|Failed to install provider|Incompatible provider version/;
@@ -132,7 +144,11 @@ function main(): number {
     const version = run("terraform", ["version"], work, tfEnv);
     for (const shape of shapes) {
       const outdir = path.join(work, shape.name);
-      const synth = run(process.execPath, ["--import", "tsx", "main.ts"], REPO_ROOT, { ...process.env, ...shape.env, CDKTF_OUTDIR: outdir });
+      const synth = run(process.execPath, ["--import", "tsx", "main.ts"], REPO_ROOT, {
+        ...process.env,
+        ...shape.env,
+        CDKTF_OUTDIR: outdir,
+      });
       if (!synth.ok) {
         report("FAIL", `${shape.name} synth`, synth.output.trim().split("\n").slice(-8).join(" "));
         continue;
@@ -142,7 +158,8 @@ function main(): number {
       report("PASS", `${shape.name} synth`, `stacks ${stacks.join(", ")}`);
       for (const stack of stacks) {
         const where = `${shape.name}/${stack}`;
-        if (version.missing) report("SKIP", `${where} init`, "terraform is not on PATH: install Terraform 1.5 or later to init, validate and plan");
+        if (version.missing)
+          report("SKIP", `${where} init`, "terraform is not on PATH: install Terraform 1.5 or later to init, validate and plan");
         else testStack(where, path.join(stacksDir, stack), tfEnv, emulator);
       }
     }

@@ -38,11 +38,18 @@ describe("workers and threads", () => {
 
 describe("serving environment", () => {
   test("sets workers, threads and quantization for ml.m5.large", () => {
-    expect(servingEnvironment(realTime("ml.m5.large"), "dynamic-int8")).toEqual({ MODEL_QUANTIZATION: "dynamic-int8", SAGEMAKER_MODEL_SERVER_WORKERS: "2", MODEL_TORCH_THREADS: "1" });
+    expect(servingEnvironment(realTime("ml.m5.large"), "dynamic-int8")).toEqual({
+      MODEL_QUANTIZATION: "dynamic-int8",
+      SAGEMAKER_MODEL_SERVER_WORKERS: "2",
+      MODEL_TORCH_THREADS: "1",
+    });
   });
 
   test("runs one worker per GPU on ml.g5.12xlarge", () => {
-    expect(servingEnvironment(realTime("ml.g5.12xlarge"), "none")).toMatchObject({ SAGEMAKER_MODEL_SERVER_WORKERS: "4", MODEL_TORCH_THREADS: "12" });
+    expect(servingEnvironment(realTime("ml.g5.12xlarge"), "none")).toMatchObject({
+      SAGEMAKER_MODEL_SERVER_WORKERS: "4",
+      MODEL_TORCH_THREADS: "12",
+    });
   });
 
   test("gives a serverless container one worker and torch's default threads", () => {
@@ -53,15 +60,17 @@ describe("serving environment", () => {
 
 describe("configuration", () => {
   test("quantization defaults to dynamic int8", () => {
-    expect(loadConfig({}).model.quantization).toBe("dynamic-int8");
+    expect(loadConfig({}).services[0].model.quantization).toBe("dynamic-int8");
   });
 
   test("quantization is read from MODEL_QUANTIZATION", () => {
-    expect(loadConfig({ env: { MODEL_QUANTIZATION: "none" } }).model.quantization).toBe("none");
+    expect(loadConfig({ env: { MODEL_QUANTIZATION: "none" } }).services[0].model.quantization).toBe("none");
   });
 
   test("an unknown quantization fails naming the field and the allowed values", () => {
-    expect(() => loadConfig({ env: { MODEL_QUANTIZATION: "int4" } })).toThrow(/quantization \(env MODEL_QUANTIZATION, context "quantization"\): must be one of none, dynamic-int8/);
+    expect(() => loadConfig({ env: { MODEL_QUANTIZATION: "int4" } })).toThrow(
+      /quantization \(env MODEL_QUANTIZATION, context "quantization"\): must be one of none, dynamic-int8/,
+    );
   });
 
   test("a real-time instance type missing from the table fails naming the field", () => {

@@ -37,8 +37,12 @@ test("GovCloud regions use the aws-us-gov partition", () => {
 });
 
 test("GPU and CPU tags differ by their published suffix", () => {
-  expect(resolveDlcImage({ ...request, region: "us-east-1", processor: "gpu" }).tag).toBe("2.6.0-transformers4.51.3-gpu-py312-cu124-ubuntu22.04");
-  expect(resolveDlcImage({ ...request, region: "us-east-1", transformersVersion: "4.37.0", pytorchVersion: "2.1.0" }).tag).toBe("2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04");
+  expect(resolveDlcImage({ ...request, region: "us-east-1", processor: "gpu" }).tag).toBe(
+    "2.6.0-transformers4.51.3-gpu-py312-cu124-ubuntu22.04",
+  );
+  expect(resolveDlcImage({ ...request, region: "us-east-1", transformersVersion: "4.37.0", pytorchVersion: "2.1.0" }).tag).toBe(
+    "2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04",
+  );
 });
 
 test.each([

@@ -1,5 +1,5 @@
-import { InferenceApi, InferenceApiProps, InferenceRoute } from "../../constructs/inference-api";
-import { TerraformJson, resourcesOf } from "../stacks/synth-app";
+import { InferenceApi, type InferenceApiProps, type InferenceRoute } from "../../constructs/inference-api";
+import { type TerraformJson, resourcesOf } from "../stacks/synth-app";
 import { synthJson } from "./support";
 
 const HANDLER = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations" };
@@ -18,7 +18,8 @@ const PROPS: InferenceApiProps = {
 function synth(overrides: Partial<InferenceApiProps> = {}): TerraformJson {
   return synthJson((scope) => new InferenceApi(scope, "api", { ...PROPS, ...overrides }));
 }
-const trigger = (json: TerraformJson) => String((resourcesOf(json, "aws_api_gateway_deployment")[0].triggers as { redeployment: string }).redeployment);
+const trigger = (json: TerraformJson) =>
+  String((resourcesOf(json, "aws_api_gateway_deployment")[0].triggers as { redeployment: string }).redeployment);
 
 test("the deployment trigger reads no attribute of the request model, which the provider normalises", () => {
   expect(trigger(synth())).not.toMatch(/aws_api_gateway_model\./);
@@ -33,9 +34,22 @@ test("the deployment trigger changes when the auth mode changes", () => {
 });
 
 test("several routes each get a method, a model and an invoke permission with its own statement id, sharing parent resources", () => {
-  const json = synth({ routes: [{ ...ROUTE, path: "v1/a" }, { ...ROUTE, path: "v1/b", handler: { ...HANDLER, functionName: "fn-b" } }] });
-  expect(resourcesOf(json, "aws_api_gateway_resource").map((r) => r.path_part).sort()).toEqual(["a", "b", "v1"]);
-  expect(resourcesOf(json, "aws_api_gateway_model").map((m) => m.name).sort()).toEqual(["InferenceRequest", "InferenceRequest1"]);
+  const json = synth({
+    routes: [
+      { ...ROUTE, path: "v1/a" },
+      { ...ROUTE, path: "v1/b", handler: { ...HANDLER, functionName: "fn-b" } },
+    ],
+  });
+  expect(
+    resourcesOf(json, "aws_api_gateway_resource")
+      .map((r) => r.path_part)
+      .sort(),
+  ).toEqual(["a", "b", "v1"]);
+  expect(
+    resourcesOf(json, "aws_api_gateway_model")
+      .map((m) => m.name)
+      .sort(),
+  ).toEqual(["InferenceRequest", "InferenceRequest1"]);
   expect(resourcesOf(json, "aws_api_gateway_method")).toHaveLength(2);
   const permissions = resourcesOf(json, "aws_lambda_permission");
   expect(permissions.map((p) => [p.function_name, p.statement_id]).sort()).toEqual([

@@ -1,6 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { InferenceEndpoint, InferenceEndpointProps } from "../../constructs/inference-endpoint";
-import { TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
+import { InferenceEndpoint, type InferenceEndpointProps } from "../../constructs/inference-endpoint";
+import { type TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
 import { ARTIFACT, IMAGE, TARGET, synthJson } from "./support";
 
 const PROPS: InferenceEndpointProps = {
@@ -60,20 +60,30 @@ test("grantInvoke gives the role InvokeEndpoint on an ARN built from the lower-c
   const grant = resourcesOf(json, "aws_iam_role_policy").find((p) => p.name === "invoke-Svc-Endpoint") as Record<string, unknown>;
   expect(grant.role).toMatch(/^\$\{aws_iam_role\.caller\.name\}$/);
   expect(statementsOf(json, grant.policy)).toEqual([
-    expect.objectContaining({ actions: ["sagemaker:InvokeEndpoint"], resources: ["arn:aws:sagemaker:us-east-1:111122223333:endpoint/svc-endpoint"] }),
+    expect.objectContaining({
+      actions: ["sagemaker:InvokeEndpoint"],
+      resources: ["arn:aws:sagemaker:us-east-1:111122223333:endpoint/svc-endpoint"],
+    }),
   ]);
 });
 
 test("the model waits for its role policy and the artifact upload", () => {
   const marker = { fqn: "aws_s3_object.upload" };
-  const json = synthJson((scope) => new InferenceEndpoint(scope, "endpoint", { ...PROPS, artifact: { ...ARTIFACT, readyAfter: [marker] } }));
-  expect(resourcesOf(json, "aws_sagemaker_model")[0].depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\./), "aws_s3_object.upload"]);
+  const json = synthJson(
+    (scope) => new InferenceEndpoint(scope, "endpoint", { ...PROPS, artifact: { ...ARTIFACT, readyAfter: [marker] } }),
+  );
+  expect(resourcesOf(json, "aws_sagemaker_model")[0].depends_on).toEqual([
+    expect.stringMatching(/^aws_iam_role_policy\./),
+    "aws_s3_object.upload",
+  ]);
 });
 
 test("a serverless endpoint turns network isolation off", () => {
   const json = synth({ capacity: { mode: "serverless", memorySizeMb: 2048, maxConcurrency: 5, provisionedConcurrency: 0 } });
   expect(resourcesOf(json, "aws_sagemaker_model")[0].enable_network_isolation).toBe(false);
-  expect(resourcesOf(json, "aws_sagemaker_endpoint_configuration")[0].production_variants).toEqual([expect.objectContaining({ serverless_config: { memory_size_in_mb: 2048, max_concurrency: 5 } })]);
+  expect(resourcesOf(json, "aws_sagemaker_endpoint_configuration")[0].production_variants).toEqual([
+    expect.objectContaining({ serverless_config: { memory_size_in_mb: 2048, max_concurrency: 5 } }),
+  ]);
 });
 
 test("an endpoint given no task, log level, capacity or retention serves text-classification at INFO on one ml.m5.large with 30-day logs", () => {

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { InferenceEndpoint } from "../../constructs/inference-endpoint";
-import { InferenceFunction, InferenceFunctionProps } from "../../constructs/inference-function";
-import { TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
+import { InferenceFunction, type InferenceFunctionProps } from "../../constructs/inference-function";
+import { type TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
 import { ARTIFACT, IMAGE, TARGET, synthJson, tinyEntry } from "./support";
 
 const { entry, dir } = tinyEntry();

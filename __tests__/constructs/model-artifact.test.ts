@@ -4,7 +4,10 @@ import { synthJson } from "./support";
 
 const SHA = "a".repeat(64);
 
-function artifact(archive: ConstructorParameters<typeof ModelArtifact>[2]["archive"], name = "svc"): { artifact?: ModelArtifact; json: ReturnType<typeof synthJson> } {
+function artifact(
+  archive: ConstructorParameters<typeof ModelArtifact>[2]["archive"],
+  name = "svc",
+): { artifact?: ModelArtifact; json: ReturnType<typeof synthJson> } {
   const out: { artifact?: ModelArtifact } = {};
   const json = synthJson((scope) => {
     out.artifact = new ModelArtifact(scope, "artifact", { name, partition: "aws", archive });

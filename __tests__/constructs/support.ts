@@ -6,8 +6,16 @@ import type { Construct } from "constructs";
 import type { TerraformJson } from "../stacks/synth-app";
 
 export const TARGET = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
-export const IMAGE = { uri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.6.0-cpu", repositoryArn: "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference" };
-export const ARTIFACT = { modelDataUrl: "s3://models/a/model.tar.gz", objectArn: "arn:aws:s3:::models/a/model.tar.gz", contentId: "s3://models/a/model.tar.gz", readyAfter: [] };
+export const IMAGE = {
+  uri: "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference:2.6.0-cpu",
+  repositoryArn: "arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference",
+};
+export const ARTIFACT = {
+  modelDataUrl: "s3://models/a/model.tar.gz",
+  objectArn: "arn:aws:s3:::models/a/model.tar.gz",
+  contentId: "s3://models/a/model.tar.gz",
+  readyAfter: [],
+};
 
 /** Synthesizes what `build` adds to a fresh stack, as parsed Terraform JSON. */
 export function synthJson(build: (scope: Construct) => void): TerraformJson {

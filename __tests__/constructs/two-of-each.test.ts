@@ -14,7 +14,11 @@ const SERVICES = ["sentiment", "topics"];
 const json = synthJson((scope) => {
   const routes = SERVICES.map((service) => {
     const name = `app-${service}`;
-    const artifact = new ModelArtifact(scope, `${service}-artifact`, { name, partition: "aws", archive: { kind: "local", path: __filename, sha256: service.padEnd(64, "0") } });
+    const artifact = new ModelArtifact(scope, `${service}-artifact`, {
+      name,
+      partition: "aws",
+      archive: { kind: "local", path: __filename, sha256: service.padEnd(64, "0") },
+    });
     const endpoint = new InferenceEndpoint(scope, `${service}-endpoint`, {
       name,
       target: TARGET,
@@ -25,12 +29,27 @@ const json = synthJson((scope) => {
       capacity: { mode: "real-time", instanceType: "ml.m5.large", instanceCount: 1 },
       logRetentionDays: 30,
     });
-    const handler = new InferenceFunction(scope, `${service}-function`, { functionName: name, entry, bundleDir: path.join(dir, service), target: TARGET, logRetentionDays: 30 });
+    const handler = new InferenceFunction(scope, `${service}-function`, {
+      functionName: name,
+      entry,
+      bundleDir: path.join(dir, service),
+      target: TARGET,
+      logRetentionDays: 30,
+    });
     endpoint.grantInvoke(handler);
     return { path: service, requestSchema: { type: "object" }, handler };
   });
   for (const n of [1, 2]) {
-    new InferenceApi(scope, `api-${n}`, { name: `app-api-${n}`, routes, stageName: "v1", authMode: "api-key", throttle: { burstLimit: 5, rateLimit: 5 }, quotaPerDay: 0, executionLogging: true, logRetentionDays: 30 });
+    new InferenceApi(scope, `api-${n}`, {
+      name: `app-api-${n}`,
+      routes,
+      stageName: "v1",
+      authMode: "api-key",
+      throttle: { burstLimit: 5, rateLimit: 5 },
+      quotaPerDay: 0,
+      executionLogging: true,
+      logRetentionDays: 30,
+    });
     new SecureBucket(scope, `bucket-${n}`, { bucketPrefix: `app-extra-${n}-` });
   }
 });

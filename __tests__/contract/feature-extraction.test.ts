@@ -36,18 +36,32 @@ describe("embedding request", () => {
 
   it("names the unknown field", () => {
     const result = embeddingRequestSchema(limits).safeParse({ input: "a", model: "x" });
-    expect(result.success ? "" : result.error.issues[0].message).toBe('unknown field "model" (allowed: "input", "text", "texts", "normalize")');
+    expect(result.success ? "" : result.error.issues[0].message).toBe(
+      'unknown field "model" (allowed: "input", "text", "texts", "normalize")',
+    );
   });
 
   it("always sends a list and the normalize flag", () => {
     expect(embeddingEndpointRequest({ input: "a" })).toEqual({ inputs: ["a"], parameters: { normalize: true } });
-    expect(embeddingEndpointRequest({ texts: ["a", "b"], normalize: false })).toEqual({ inputs: ["a", "b"], parameters: { normalize: false } });
+    expect(embeddingEndpointRequest({ texts: ["a", "b"], normalize: false })).toEqual({
+      inputs: ["a", "b"],
+      parameters: { normalize: false },
+    });
   });
 });
 
 describe("embeddingResponseFrom", () => {
   it("answers OpenAI-style with one vector per input in order, the model and the dimensions", () => {
-    expect(embeddingResponseFrom([[1, 0], [0, 1]], 2, "sentence-transformers/all-mpnet-base-v2")).toEqual({
+    expect(
+      embeddingResponseFrom(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        2,
+        "sentence-transformers/all-mpnet-base-v2",
+      ),
+    ).toEqual({
       object: "list",
       data: [
         { object: "embedding", index: 0, embedding: [1, 0] },
@@ -63,7 +77,13 @@ describe("embeddingResponseFrom", () => {
     ["more vectors than inputs", [[1], [2], [3]]],
     ["vectors of different sizes", [[1, 0], [1]]],
     ["an empty vector", [[], []]],
-    ["a non-numeric value", [[1, "2"], [1, 2]]],
+    [
+      "a non-numeric value",
+      [
+        [1, "2"],
+        [1, 2],
+      ],
+    ],
     ["an object", { embeddings: [[1], [2]] }],
   ])("rejects %s as a bad model response", (_case, output) => {
     expect(() => embeddingResponseFrom(output, 2, "m")).toThrow(BadModelResponseError);

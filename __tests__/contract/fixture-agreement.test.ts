@@ -32,9 +32,11 @@ function invokeFixture(task: Task, body: unknown): unknown {
 
 function filesUnder(dir: string, prefix = ""): Set<string> {
   return new Set(
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? [...filesUnder(path.join(dir, entry.name), `${prefix}${entry.name}/`)] : [`${prefix}${entry.name}`],
-    ),
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((entry) =>
+        entry.isDirectory() ? [...filesUnder(path.join(dir, entry.name), `${prefix}${entry.name}/`)] : [`${prefix}${entry.name}`],
+      ),
   );
 }
 
@@ -53,7 +55,12 @@ describe("fixture models", () => {
   });
 
   it("question answering: the endpoint body is read and its answer maps to one best span per item", () => {
-    const request = { items: [{ question: "Who?", context: "Ann founded Kestrel." }, { question: "Where?", context: "in Oslo" }] };
+    const request = {
+      items: [
+        { question: "Who?", context: "Ann founded Kestrel." },
+        { question: "Where?", context: "in Oslo" },
+      ],
+    };
     expect(questionAnsweringResponseFrom(invokeFixture("question-answering", questionAnsweringEndpointRequest(request)), request)).toEqual({
       data: [
         { answer: "founded", score: 0.9, start: 4, end: 11 },
@@ -74,13 +81,21 @@ describe("fixture models", () => {
   });
 
   it("sentence pairs: the endpoint body is read and its answer maps to each pair's best label", () => {
-    const request = { pairs: [{ text: "the cat sat", text_pair: "the cat sat" }, { text: "the cat sat", text_pair: "stocks fell" }] };
+    const request = {
+      pairs: [
+        { text: "the cat sat", text_pair: "the cat sat" },
+        { text: "the cat sat", text_pair: "stocks fell" },
+      ],
+    };
     const response = sentencePairResponseFrom(invokeFixture("sentence-pair-classification", sentencePairEndpointRequest(request)), 2);
     expect(response.data.map((prediction) => prediction.label)).toEqual(["equivalent", "not_equivalent"]);
   });
 
   it("text2text: the endpoint body with parameters is read and its answer maps to one generation per text", () => {
-    const request = { texts: ["one two three", "four"], parameters: { max_new_tokens: 2, num_beams: 2, do_sample: true, temperature: 0.5, top_p: 0.9 } };
+    const request = {
+      texts: ["one two three", "four"],
+      parameters: { max_new_tokens: 2, num_beams: 2, do_sample: true, temperature: 0.5, top_p: 0.9 },
+    };
     expect(generationResponseFrom(invokeFixture("text2text-generation", generationEndpointRequest(request)), 2)).toEqual({
       data: [{ generated_text: "three two" }, { generated_text: "four" }],
     });

@@ -45,7 +45,9 @@ describe("question-answering request", () => {
 
   it("names the unknown field", () => {
     const result = questionAnsweringRequestSchema(limits).safeParse({ ...item, max_answer_len: 3 });
-    expect(result.success ? "" : result.error.issues[0].message).toBe('unknown field "max_answer_len" (allowed: "question", "context", "items", "top_k")');
+    expect(result.success ? "" : result.error.issues[0].message).toBe(
+      'unknown field "max_answer_len" (allowed: "question", "context", "items", "top_k")',
+    );
   });
 
   it("states the top_k range", () => {

@@ -17,7 +17,16 @@ describe("sentence-pair request", () => {
 
   it.each([
     ["one pair", { text: "a", text_pair: "b" }, true],
-    ["pairs at the limit", { pairs: [{ text: "aaaaa", text_pair: "b" }, { text: "c", text_pair: "d" }] }, true],
+    [
+      "pairs at the limit",
+      {
+        pairs: [
+          { text: "aaaaa", text_pair: "b" },
+          { text: "c", text_pair: "d" },
+        ],
+      },
+      true,
+    ],
     ["nothing", {}, false],
     ["a text without its pair", { text: "a" }, false],
     ["a text_pair without its text", { text_pair: "b" }, false],
@@ -25,7 +34,17 @@ describe("sentence-pair request", () => {
     ["pairs and a text_pair", { pairs: [{ text: "a", text_pair: "b" }], text_pair: "c" }, false],
     ["pairs and a whole pair", { pairs: [{ text: "a", text_pair: "b" }], text: "c", text_pair: "d" }, false],
     ["an empty pairs list", { pairs: [] }, false],
-    ["too many pairs", { pairs: [{ text: "a", text_pair: "b" }, { text: "a", text_pair: "b" }, { text: "a", text_pair: "b" }] }, false],
+    [
+      "too many pairs",
+      {
+        pairs: [
+          { text: "a", text_pair: "b" },
+          { text: "a", text_pair: "b" },
+          { text: "a", text_pair: "b" },
+        ],
+      },
+      false,
+    ],
     ["a pair missing text_pair", { pairs: [{ text: "a" }] }, false],
     ["a pair with an unknown field", { pairs: [{ text: "a", text_pair: "b", label: "x" }] }, false],
     ["a string as a pair", { pairs: ["a b"] }, false],
@@ -51,7 +70,10 @@ describe("sentence-pair request", () => {
 
   it("always sends a list of pairs", () => {
     expect(sentencePairEndpointRequest({ text: "a", text_pair: "b" })).toEqual({ inputs: [{ text: "a", text_pair: "b" }] });
-    const pairs = [{ text: "a", text_pair: "b" }, { text: "c", text_pair: "d" }];
+    const pairs = [
+      { text: "a", text_pair: "b" },
+      { text: "c", text_pair: "d" },
+    ];
     expect(sentencePairEndpointRequest({ pairs })).toEqual({ inputs: pairs });
   });
 });
@@ -59,11 +81,20 @@ describe("sentence-pair request", () => {
 describe("sentencePairResponseFrom", () => {
   it("answers each pair's best label, in order", () => {
     const output = [
-      [{ label: "equivalent", score: 0.9 }, { label: "not_equivalent", score: 0.1 }],
-      [{ label: "equivalent", score: 0.3 }, { label: "not_equivalent", score: 0.7 }],
+      [
+        { label: "equivalent", score: 0.9 },
+        { label: "not_equivalent", score: 0.1 },
+      ],
+      [
+        { label: "equivalent", score: 0.3 },
+        { label: "not_equivalent", score: 0.7 },
+      ],
     ];
     expect(sentencePairResponseFrom(output, 2)).toEqual({
-      data: [{ label: "equivalent", score: 0.9 }, { label: "not_equivalent", score: 0.7 }],
+      data: [
+        { label: "equivalent", score: 0.9 },
+        { label: "not_equivalent", score: 0.7 },
+      ],
     });
   });
 
@@ -75,7 +106,13 @@ describe("sentencePairResponseFrom", () => {
     ["fewer rankings than pairs", [[{ label: "a", score: 0.5 }]]],
     ["more rankings than pairs", [[{ label: "a", score: 0.5 }], [{ label: "a", score: 0.5 }], [{ label: "a", score: 0.5 }]]],
     ["an empty ranking", [[], [{ label: "a", score: 0.5 }]]],
-    ["a score above 1", [{ label: "a", score: 1.5 }, { label: "a", score: 0.5 }]],
+    [
+      "a score above 1",
+      [
+        { label: "a", score: 1.5 },
+        { label: "a", score: 0.5 },
+      ],
+    ],
     ["a missing label", [{ score: 0.5 }, { label: "a", score: 0.5 }]],
     ["an object", { data: [] }],
   ])("rejects %s as a bad model response", (_case, output) => {

@@ -67,7 +67,9 @@ describe("unpaired UTF-16 surrogates", () => {
     const parsed = schema.safeParse(body);
 
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([[field, "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)"]]);
+    expect(parsed.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      [field, "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)"],
+    ]);
   });
 
   it("accepts a well-formed surrogate pair (an emoji)", () => {

@@ -18,8 +18,16 @@ describe("text2text-generation request", () => {
   it.each([
     ["one text", { text: "hi" }, true],
     ["texts at the limit", { texts: ["aaaaa", "b"] }, true],
-    ["every parameter at its upper bound", { text: "a", parameters: { max_new_tokens: 512, num_beams: 8, do_sample: true, temperature: 2, top_p: 1 } }, true],
-    ["every parameter at its lower bound", { text: "a", parameters: { max_new_tokens: 1, num_beams: 1, do_sample: false, temperature: 0, top_p: 0 } }, true],
+    [
+      "every parameter at its upper bound",
+      { text: "a", parameters: { max_new_tokens: 512, num_beams: 8, do_sample: true, temperature: 2, top_p: 1 } },
+      true,
+    ],
+    [
+      "every parameter at its lower bound",
+      { text: "a", parameters: { max_new_tokens: 1, num_beams: 1, do_sample: false, temperature: 0, top_p: 0 } },
+      true,
+    ],
     ["empty parameters", { text: "a", parameters: {} }, true],
     ["nothing", {}, false],
     ["text and texts together", { text: "a", texts: ["b"] }, false],
@@ -56,7 +64,10 @@ describe("text2text-generation request", () => {
 
   it("always sends a list and the parameters given", () => {
     expect(generationEndpointRequest({ text: "a" })).toEqual({ inputs: ["a"], parameters: {} });
-    expect(generationEndpointRequest({ texts: ["a", "b"], parameters: { num_beams: 2 } })).toEqual({ inputs: ["a", "b"], parameters: { num_beams: 2 } });
+    expect(generationEndpointRequest({ texts: ["a", "b"], parameters: { num_beams: 2 } })).toEqual({
+      inputs: ["a", "b"],
+      parameters: { num_beams: 2 },
+    });
   });
 });
 

@@ -3,8 +3,21 @@
 type Schema = Record<string, unknown>;
 
 const KNOWN = new Set([
-  "$schema", "type", "properties", "additionalProperties", "required", "oneOf",
-  "minLength", "maxLength", "minItems", "maxItems", "items", "anyOf", "not", "minimum", "maximum",
+  "$schema",
+  "type",
+  "properties",
+  "additionalProperties",
+  "required",
+  "oneOf",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "items",
+  "anyOf",
+  "not",
+  "minimum",
+  "maximum",
 ]);
 
 function typeOf(value: unknown): string {

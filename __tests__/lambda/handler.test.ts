@@ -69,7 +69,13 @@ describe("successful requests", () => {
   it("returns every label highest first when all_scores is true", async () => {
     fake.respondWith(() => ({
       status: 200,
-      body: JSON.stringify([[{ label: "Neutral", score: 0.2 }, { label: "Negative", score: 0.7 }, { label: "Positive", score: 0.1 }]]),
+      body: JSON.stringify([
+        [
+          { label: "Neutral", score: 0.2 },
+          { label: "Negative", score: 0.7 },
+          { label: "Positive", score: 0.1 },
+        ],
+      ]),
     }));
 
     const result = await post({ text: "bad quarter", all_scores: true });
@@ -90,11 +96,22 @@ describe("successful requests", () => {
   });
 
   it("accepts the stock Hugging Face toolkit answer of one label per text", async () => {
-    fake.respondWith(() => ({ status: 200, body: JSON.stringify([{ label: "Positive", score: 0.8 }, { label: "Negative", score: 0.6 }]) }));
+    fake.respondWith(() => ({
+      status: 200,
+      body: JSON.stringify([
+        { label: "Positive", score: 0.8 },
+        { label: "Negative", score: 0.6 },
+      ]),
+    }));
 
     const result = await post({ texts: ["good results", "bad quarter"] });
 
-    expect(parseBody(result)).toEqual({ data: [{ label: "POSITIVE", score: 0.8 }, { label: "NEGATIVE", score: 0.6 }] });
+    expect(parseBody(result)).toEqual({
+      data: [
+        { label: "POSITIVE", score: 0.8 },
+        { label: "NEGATIVE", score: 0.6 },
+      ],
+    });
   });
 
   it("decodes a base64-encoded body", async () => {
@@ -192,9 +209,7 @@ describe("endpoint errors", () => {
   });
 
   it("keeps the model's original error out of the response and in the logs", async () => {
-    fake.respondInTurn(
-      serviceError("ModelError", 424, { OriginalStatusCode: 400, OriginalMessage: "CUDA out of memory at layer 7" }),
-    );
+    fake.respondInTurn(serviceError("ModelError", 424, { OriginalStatusCode: 400, OriginalMessage: "CUDA out of memory at layer 7" }));
 
     const result = await post({ text: "good results" });
 
@@ -220,7 +235,13 @@ describe("endpoint errors", () => {
   it.each([
     ["a body that is not JSON", "<html>oops</html>"],
     ["fewer predictions than texts", JSON.stringify([[{ label: "Positive", score: 0.9 }]])],
-    ["a score outside [0, 1]", JSON.stringify([{ label: "Positive", score: 1.5 }, { label: "Positive", score: 0.5 }])],
+    [
+      "a score outside [0, 1]",
+      JSON.stringify([
+        { label: "Positive", score: 1.5 },
+        { label: "Positive", score: 0.5 },
+      ]),
+    ],
     ["an object instead of a list", JSON.stringify({ label: "Positive", score: 0.9 })],
     ["an empty label list for a text", JSON.stringify([[], []])],
   ])("answers 502 when the model returns %s", async (_case, body) => {
@@ -379,6 +400,8 @@ describe("logging", () => {
 
     await verbose(apiEvent({ body: JSON.stringify({ text: "good results from a secret merger" }) }), lambdaContext());
 
-    expect(logs.entries()).toContainEqual(expect.objectContaining({ message: "request text", texts: ["good results from a secret merger"] }));
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({ message: "request text", request: { text: "good results from a secret merger" } }),
+    );
   });
 });

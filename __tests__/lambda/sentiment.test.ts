@@ -52,7 +52,13 @@ describe("predictionsFrom", () => {
     ["an empty label list", [[], []]],
     ["a negative score", [[{ label: "Positive", score: -0.1 }], [{ label: "Positive", score: 0.1 }]]],
     ["a missing label", [{ score: 0.5 }, { score: 0.5 }]],
-    ["a score given as a string", [{ label: "Positive", score: "0.5" }, { label: "Positive", score: 0.5 }]],
+    [
+      "a score given as a string",
+      [
+        { label: "Positive", score: "0.5" },
+        { label: "Positive", score: 0.5 },
+      ],
+    ],
   ])("rejects %s as a bad model response", (_case, output) => {
     expect(() => predictionsFrom(output, 2, false)).toThrow(BadModelResponseError);
   });

@@ -56,7 +56,12 @@ export class FakeSageMaker {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        const recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+        const recorded = {
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        };
         fake.requests.push(recorded);
         const reply = fake.responder(recorded);
         const send = () => (reply.dropConnection ? req.socket.destroy() : res.writeHead(reply.status, reply.headers).end(reply.body));
@@ -207,7 +212,10 @@ export function captureLogs(): { entries: () => Record<string, unknown>[]; resto
     lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, "write").mockImplementation(capture), jest.spyOn(process.stderr, "write").mockImplementation(capture)];
+  const spies = [
+    jest.spyOn(process.stdout, "write").mockImplementation(capture),
+    jest.spyOn(process.stderr, "write").mockImplementation(capture),
+  ];
   return {
     entries: () =>
       lines
@@ -215,7 +223,9 @@ export function captureLogs(): { entries: () => Record<string, unknown>[]; resto
         .split("\n")
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
-    restore: () => spies.forEach((spy) => spy.mockRestore()),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
   };
 }
 

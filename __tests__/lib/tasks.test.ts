@@ -45,7 +45,9 @@ describe("resolveTask", () => {
   });
 
   it("names the sentence-transformers layout when it contradicts", () => {
-    expect(() => resolveTask("text-classification", facts(["BertModel"], ["modules.json"]), "s")).toThrow(/modules\.json\) is a feature-extraction model/);
+    expect(() => resolveTask("text-classification", facts(["BertModel"], ["modules.json"]), "s")).toThrow(
+      /modules\.json\) is a feature-extraction model/,
+    );
   });
 
   it("asks for a task when nothing tells it", () => {

@@ -21,7 +21,9 @@ describe("npm start: end to end through the local gateway with the fixture model
     const { stdout } = running().output();
     expect(running().routeUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/sentiment$/);
     expect(stdout).toContain(`API key:           ${API_KEY}`);
-    expect(stdout).toContain(`curl -sS -X POST '${running().routeUrl}' -H 'content-type: application/json' -H 'x-api-key: ${API_KEY}' -d '{"text":`);
+    expect(stdout).toContain(
+      `curl -sS -X POST '${running().routeUrl}' -H 'content-type: application/json' -H 'x-api-key: ${API_KEY}' -d '{"text":`,
+    );
     expect(running().endpointName).toBe("finbert-endpoint");
   });
 
@@ -33,7 +35,10 @@ describe("npm start: end to end through the local gateway with the fixture model
   });
 
   it("classifies a batch in order, with all scores on request", async () => {
-    const reply = await post(running().routeUrl, { texts: ["Profit rose", "Heavy losses and debt", "The meeting is on Tuesday"], all_scores: true });
+    const reply = await post(running().routeUrl, {
+      texts: ["Profit rose", "Heavy losses and debt", "The meeting is on Tuesday"],
+      all_scores: true,
+    });
     expect(reply.status).toBe(200);
     const { data } = json(reply) as { data: Array<{ label: string; scores: Array<{ score: number }> }> };
     expect(data.map((d) => d.label)).toEqual(["POSITIVE", "NEGATIVE", "NEUTRAL"]);
@@ -56,12 +61,18 @@ describe("npm start: end to end through the local gateway with the fixture model
     ["too many texts", { texts: Array.from({ length: 33 }, () => "x") }, "body/texts must NOT have more than 32 items"],
     ["an empty text", { text: "" }, "body/text must NOT have fewer than 1 characters"],
     ["a body that is not JSON", "{not json", "not JSON"],
-  ])("answers 400 Invalid request body naming the failure to %s (the API's draft-04 request model)", async (_, body: unknown, failure: string) => {
-    const reply = await post(running().routeUrl, body);
-    expect(reply.status).toBe(400);
-    expect(json(reply)).toEqual({ message: expect.stringMatching(/^Invalid request body: /), requestId: reply.headers["x-amzn-requestid"] });
-    expect((json(reply) as { message: string }).message).toContain(failure);
-  });
+  ])(
+    "answers 400 Invalid request body naming the failure to %s (the API's draft-04 request model)",
+    async (_, body: unknown, failure: string) => {
+      const reply = await post(running().routeUrl, body);
+      expect(reply.status).toBe(400);
+      expect(json(reply)).toEqual({
+        message: expect.stringMatching(/^Invalid request body: /),
+        requestId: reply.headers["x-amzn-requestid"],
+      });
+      expect((json(reply) as { message: string }).message).toContain(failure);
+    },
+  );
 
   it("answers 403 Missing Authentication Token off the route, like a REST API", async () => {
     const url = new URL(running().routeUrl);

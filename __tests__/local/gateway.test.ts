@@ -12,13 +12,18 @@ async function gatewayWith(auth: GatewayAuth, lambda: (event: APIGatewayProxyEve
   const events: APIGatewayProxyEvent[] = [];
   const gateway = await startGateway({
     port: 0,
-    api: { apiId: "local", accountId: "000000000000", stageName: "v1", resourcePath: "/sentiment" },
+    api: { apiId: "local", accountId: "000000000000", stageName: "v1" },
     auth,
-    requestSchema: requestBodyJsonSchema({ maxTexts: 2, maxTextChars: 10 }),
-    invoke: async (event) => {
-      events.push(event);
-      return lambda(event);
-    },
+    routes: [
+      {
+        resourcePath: "/sentiment",
+        requestSchema: requestBodyJsonSchema({ maxTexts: 2, maxTextChars: 10 }),
+        invoke: async (event) => {
+          events.push(event);
+          return lambda(event);
+        },
+      },
+    ],
     log: () => undefined,
   });
   gateways.push(gateway);
@@ -42,7 +47,13 @@ describe("local gateway", () => {
       body: '{"text":"hello"}',
       isBase64Encoded: false,
       queryStringParameters: { lang: "en" },
-      requestContext: { stage: "v1", path: "/v1/sentiment", resourcePath: "/sentiment", requestId: reply.headers["x-amzn-requestid"], identity: { apiKey: "k".repeat(20), sourceIp: "127.0.0.1" } },
+      requestContext: {
+        stage: "v1",
+        path: "/v1/sentiment",
+        resourcePath: "/sentiment",
+        requestId: reply.headers["x-amzn-requestid"],
+        identity: { apiKey: "k".repeat(20), sourceIp: "127.0.0.1" },
+      },
     });
     expect(event.headers["X-Trace"]).toBe("abc");
     expect(event.multiValueHeaders["X-Trace"]).toEqual(["abc"]);
@@ -53,7 +64,11 @@ describe("local gateway", () => {
     const unsigned = await post(gateway.routeUrl, { text: "hello" }, {});
     expect(unsigned.status).toBe(403);
     expect(json(unsigned)).toEqual({ message: "Missing Authentication Token", requestId: unsigned.headers["x-amzn-requestid"] });
-    const signed = await post(gateway.routeUrl, { text: "hello" }, { authorization: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00" });
+    const signed = await post(
+      gateway.routeUrl,
+      { text: "hello" },
+      { authorization: "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00" },
+    );
     expect(signed.status).toBe(201);
     expect(events).toHaveLength(1);
   });

@@ -13,7 +13,14 @@ const hosts: LambdaHost[] = [];
 beforeAll(() => {
   scratch = mkdtempSync(path.join(os.tmpdir(), "local-lambda-host-"));
   workerFile = path.join(scratch, "worker.js");
-  buildSync({ entryPoints: [path.join(REPO_ROOT, "local", "lambda-worker.ts")], outfile: workerFile, bundle: true, platform: "node", format: "cjs", logLevel: "silent" });
+  buildSync({
+    entryPoints: [path.join(REPO_ROOT, "local", "lambda-worker.ts")],
+    outfile: workerFile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+  });
 });
 
 afterAll(async () => {
@@ -47,17 +54,29 @@ describe("Lambda host", () => {
     );
     await host.start();
     const outcome = await host.invoke(event("x"));
-    expect(outcome).toEqual({ ok: true, result: { statusCode: 200, body: JSON.stringify({ echo: "x", greeting: "hi", home: null, fn: "fn", left: true }) } });
+    expect(outcome).toEqual({
+      ok: true,
+      result: { statusCode: 200, body: JSON.stringify({ echo: "x", greeting: "hi", home: null, fn: "fn", left: true }) },
+    });
   });
 
   it("reports an init error at start", async () => {
-    await expect(hostFor("broken", `throw new Error("bad config");`).start()).rejects.toThrow(new LambdaInitError({ errorType: "Error", errorMessage: "bad config" }).message);
+    await expect(hostFor("broken", `throw new Error("bad config");`).start()).rejects.toThrow(
+      new LambdaInitError({ errorType: "Error", errorMessage: "bad config" }).message,
+    );
   });
 
   it("times out like Lambda and serves the next request from a new environment", async () => {
-    const host = hostFor("slow", `exports.handler = (event) => event.body === "hang" ? new Promise(() => {}) : Promise.resolve({ statusCode: 200, body: String(process.pid) });`, 300);
+    const host = hostFor(
+      "slow",
+      `exports.handler = (event) => event.body === "hang" ? new Promise(() => {}) : Promise.resolve({ statusCode: 200, body: String(process.pid) });`,
+      300,
+    );
     const first = await host.invoke(event("ok"));
-    expect(await host.invoke(event("hang"))).toEqual({ ok: false, error: { errorType: "Sandbox.Timedout", errorMessage: "Task timed out after 0.30 seconds" } });
+    expect(await host.invoke(event("hang"))).toEqual({
+      ok: false,
+      error: { errorType: "Sandbox.Timedout", errorMessage: "Task timed out after 0.30 seconds" },
+    });
     const next = await host.invoke(event("ok"));
     expect(next.ok && first.ok && (next.result as { body: string }).body !== (first.result as { body: string }).body).toBe(true);
   });

@@ -42,7 +42,14 @@ function modelDir(name: string, source: string): string {
 }
 
 async function serve(dir: string, env: Record<string, string> = {}): Promise<ModelServer> {
-  const server = await startModelServer({ python: "python3", modelDir: dir, port: 0, env: { SAGEMAKER_MODEL_SERVER_WORKERS: "1", ...env }, readyTimeoutMs: 15_000, log: () => undefined });
+  const server = await startModelServer({
+    python: "python3",
+    modelDir: dir,
+    port: 0,
+    env: { SAGEMAKER_MODEL_SERVER_WORKERS: "1", ...env },
+    readyTimeoutMs: 15_000,
+    log: () => undefined,
+  });
   servers.push(server);
   return server;
 }
@@ -71,7 +78,15 @@ describe("the local model server calls inference.py like the toolkit", () => {
     const echo = await serve(modelDir("no-type-echo", ECHO));
     expect((await invoke(echo, {})).body).toMatchObject({ body_type: "bytes", content_type: null });
 
-    const project = await serve(modelDir("no-type-project", readFileSync(path.join(__dirname, "..", "..", "model", "code", "inference.py"), "utf8").replace(/^def model_fn[\s\S]*?\n\n\n/m, "def model_fn(model_dir):\n    return None\n\n\n")));
+    const project = await serve(
+      modelDir(
+        "no-type-project",
+        readFileSync(path.join(__dirname, "..", "..", "model", "code", "inference.py"), "utf8").replace(
+          /^def model_fn[\s\S]*?\n\n\n/m,
+          "def model_fn(model_dir):\n    return None\n\n\n",
+        ),
+      ),
+    );
     const reply = await invoke(project, {});
     expect(reply.status).toBe(400);
     expect(reply.body.message).toMatch(/unsupported content type None/);
@@ -121,6 +136,8 @@ describe("the local model server calls inference.py like the toolkit", () => {
   });
 
   it("refuses a SAGEMAKER_MODEL_SERVER_WORKERS that is not a positive integer", async () => {
-    await expect(serve(modelDir("bad-workers", ECHO), { SAGEMAKER_MODEL_SERVER_WORKERS: "0" })).rejects.toThrow(/SAGEMAKER_MODEL_SERVER_WORKERS must be a positive integer, got '0'/);
+    await expect(serve(modelDir("bad-workers", ECHO), { SAGEMAKER_MODEL_SERVER_WORKERS: "0" })).rejects.toThrow(
+      /SAGEMAKER_MODEL_SERVER_WORKERS must be a positive integer, got '0'/,
+    );
   });
 });

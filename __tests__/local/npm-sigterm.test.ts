@@ -62,11 +62,29 @@ afterEach(() => {
 
 describe("SIGTERM to the npm process", () => {
   it("stops the gateway, the Lambda worker and the model server that npm start started", async () => {
-    npm = spawn("npm", ["start", "--silent", "--", "--model-dir", FIXTURE_MODEL, "--port", "0", "--runtime-port", "0", "--model-port", "0", "--api-key", API_KEY], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, SAGEMAKER_MODEL_SERVER_WORKERS: "1" },
-    });
+    npm = spawn(
+      "npm",
+      [
+        "start",
+        "--silent",
+        "--",
+        "--model-dir",
+        FIXTURE_MODEL,
+        "--port",
+        "0",
+        "--runtime-port",
+        "0",
+        "--model-port",
+        "0",
+        "--api-key",
+        API_KEY,
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, SAGEMAKER_MODEL_SERVER_WORKERS: "1" },
+      },
+    );
     const banner = await waitFor(npm, "Ctrl-C stops everything.", 60_000);
     const urls = [...banner.matchAll(/(http:\/\/127\.0\.0\.1:\d+)/g)].map((match) => match[1]);
     started = descendants(npm.pid!);

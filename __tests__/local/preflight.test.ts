@@ -25,13 +25,15 @@ function runStart(args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", "local/start.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8", timeout: 20_000 });
 }
 
-const start = (modelDir: string, python = "python3") => startModelServer({ python, modelDir, port: 0, env: {}, readyTimeoutMs: 10_000, log: () => undefined });
+const start = (modelDir: string, python = "python3") =>
+  startModelServer({ python, modelDir, port: 0, env: {}, readyTimeoutMs: 10_000, log: () => undefined });
 
 describe("npm start: clear messages before anything is served", () => {
   it("documents its options in --help", () => {
     const result = runStart(["--help"]);
     expect(result.status).toBe(0);
-    for (const option of ["--model-dir", "--port", "--runtime-port", "--model-port", "--api-key", "--python"]) expect(result.stdout).toContain(option);
+    for (const option of ["--model-dir", "--port", "--runtime-port", "--model-port", "--api-key", "--python"])
+      expect(result.stdout).toContain(option);
   });
 
   it("refuses a model directory without weights, telling how to fetch them, and exits 1", () => {
@@ -47,7 +49,9 @@ describe("npm start: clear messages before anything is served", () => {
   });
 
   it("names a missing Python interpreter", async () => {
-    await expect(start(FIXTURE_MODEL, path.join(scratch, "no-python3"))).rejects.toThrow(/^Python not found \('.*no-python3'\): install Python 3\.9 or later/);
+    await expect(start(FIXTURE_MODEL, path.join(scratch, "no-python3"))).rejects.toThrow(
+      /^Python not found \('.*no-python3'\): install Python 3\.9 or later/,
+    );
   });
 
   itIfNoTorch("names missing torch with the pip command for the project's inference.py (only where torch is not installed)", async () => {

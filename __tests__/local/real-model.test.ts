@@ -35,22 +35,33 @@ afterAll(async () => {
 });
 
 describe("local API on a real sequence-classification model", () => {
-  itIfTorch("serves model/code/inference.py with torch and transformers end to end (skipped where ML_PYTHON or python3 cannot import torch and transformers)", async () => {
-    scratch = mkdtempSync(path.join(os.tmpdir(), "local-real-model-"));
-    const modelDir = path.join(scratch, "model");
-    mkdirSync(path.join(modelDir, "code"), { recursive: true });
-    execFileSync(ML_PYTHON, ["-c", MAKE_TINY_MODEL, modelDir], { stdio: "inherit" });
-    cpSync(path.join(REPO_ROOT, "model", "code", "inference.py"), path.join(modelDir, "code", "inference.py"));
+  itIfTorch(
+    "serves model/code/inference.py with torch and transformers end to end (skipped where ML_PYTHON or python3 cannot import torch and transformers)",
+    async () => {
+      scratch = mkdtempSync(path.join(os.tmpdir(), "local-real-model-"));
+      const modelDir = path.join(scratch, "model");
+      mkdirSync(path.join(modelDir, "code"), { recursive: true });
+      execFileSync(ML_PYTHON, ["-c", MAKE_TINY_MODEL, modelDir], { stdio: "inherit" });
+      cpSync(path.join(REPO_ROOT, "model", "code", "inference.py"), path.join(modelDir, "code", "inference.py"));
 
-    stack = await startStack({ config: loadLocalConfig({}), modelDir, ports: { gateway: 0, runtime: 0, model: 0 }, apiKey: API_KEY, python: ML_PYTHON, log: () => undefined });
-    const reply = await post(stack.routeUrl, { texts: ["The company shares rose", "Debt fell"], all_scores: true });
-    expect(reply.status).toBe(200);
-    const { data } = json(reply) as { data: Array<{ label: string; scores: Array<{ label: string; score: number }> }> };
-    expect(data).toHaveLength(2);
-    for (const prediction of data) {
-      expect(prediction.scores.map((s) => s.label).sort()).toEqual(["NEGATIVE", "NEUTRAL", "POSITIVE"]);
-      expect(prediction.scores.reduce((sum, s) => sum + s.score, 0)).toBeCloseTo(1, 5);
-    }
-    expect((await post(stack.routeUrl, { text: "x" }, {})).status).toBe(403);
-  }, 120_000);
+      stack = await startStack({
+        config: loadLocalConfig({}),
+        modelDirs: [modelDir],
+        ports: { gateway: 0, runtime: 0, model: 0 },
+        apiKey: API_KEY,
+        python: "python3",
+        log: () => undefined,
+      });
+      const reply = await post(stack.routeUrl, { texts: ["The company shares rose", "Debt fell"], all_scores: true });
+      expect(reply.status).toBe(200);
+      const { data } = json(reply) as { data: Array<{ label: string; scores: Array<{ label: string; score: number }> }> };
+      expect(data).toHaveLength(2);
+      for (const prediction of data) {
+        expect(prediction.scores.map((s) => s.label).sort()).toEqual(["NEGATIVE", "NEUTRAL", "POSITIVE"]);
+        expect(prediction.scores.reduce((sum, s) => sum + s.score, 0)).toBeCloseTo(1, 5);
+      }
+      expect((await post(stack.routeUrl, { text: "x" }, {})).status).toBe(403);
+    },
+    120_000,
+  );
 });

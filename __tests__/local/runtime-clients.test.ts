@@ -14,7 +14,13 @@ const itIfAwsCli = awsCli ? it : it.skip;
 const execFileAsync = promisify(execFile);
 
 const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-const FIXTURE_ANSWER = [[{ label: "Positive", score: expect.any(Number) }, { label: "Neutral", score: expect.any(Number) }, { label: "Negative", score: expect.any(Number) }]];
+const FIXTURE_ANSWER = [
+  [
+    { label: "Positive", score: expect.any(Number) },
+    { label: "Neutral", score: expect.any(Number) },
+    { label: "Negative", score: expect.any(Number) },
+  ],
+];
 
 let model: ModelServer | undefined;
 let runtime: LocalRuntime | undefined;
@@ -22,7 +28,14 @@ let client: SageMakerRuntimeClient;
 let scratch: string;
 
 beforeAll(async () => {
-  model = await startModelServer({ python: "python3", modelDir: FIXTURE_MODEL, port: 0, env: {}, readyTimeoutMs: 20_000, log: () => undefined });
+  model = await startModelServer({
+    python: "python3",
+    modelDir: FIXTURE_MODEL,
+    port: 0,
+    env: {},
+    readyTimeoutMs: 20_000,
+    log: () => undefined,
+  });
   runtime = await startLocalRuntime({
     port: 0,
     region: "us-east-1",
@@ -44,7 +57,14 @@ afterAll(async () => {
 });
 
 function invoke(endpointName: string, inputs: string[]) {
-  return client.send(new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: "application/json", Accept: "application/json", Body: JSON.stringify({ inputs }) }));
+  return client.send(
+    new InvokeEndpointCommand({
+      EndpointName: endpointName,
+      ContentType: "application/json",
+      Accept: "application/json",
+      Body: JSON.stringify({ inputs }),
+    }),
+  );
 }
 
 describe("local SageMaker Runtime with real AWS clients", () => {
@@ -61,7 +81,11 @@ describe("local SageMaker Runtime with real AWS clients", () => {
     const modelError = error as ModelError;
     expect(modelError.$metadata.httpStatusCode).toBe(424);
     expect(modelError.OriginalStatusCode).toBe(400);
-    expect(JSON.parse(modelError.OriginalMessage!)).toEqual({ code: 400, type: "InternalServerException", message: "fixture model: input asked to fail (__raise__)" });
+    expect(JSON.parse(modelError.OriginalMessage!)).toEqual({
+      code: 400,
+      type: "InternalServerException",
+      message: "fixture model: input asked to fail (__raise__)",
+    });
     expect(modelError.message).toMatch(/^Received client error \(400\) from primary with message/);
     expect(modelError.LogStreamArn).toBe("arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints/fixture");
   });
@@ -76,21 +100,46 @@ describe("local SageMaker Runtime with real AWS clients", () => {
     expect(error.message).toEqual(message);
   });
 
-  itIfAwsCli(`answers aws sagemaker-runtime invoke-endpoint (${awsCli ?? "skipped: no aws CLI on PATH; apt-get install awscli"})`, async () => {
-    const outFile = path.join(scratch, "out.json");
-    // CLI v2 reads blob arguments as base64 unless told otherwise; v1 takes them raw.
-    const binaryFormat = awsCli?.startsWith("aws-cli/1.") ? [] : ["--cli-binary-format", "raw-in-base64-out"];
-    // Asynchronous: the runtime under test answers from this process's event loop.
-    const result = await execFileAsync(
-      "aws",
-      ["sagemaker-runtime", "invoke-endpoint", "--endpoint-url", runtime!.url, "--endpoint-name", "fixture", "--content-type", "application/json", "--body", JSON.stringify({ inputs: ["Profit rose to a record"] }), ...binaryFormat, outFile],
-      {
-        timeout: 15_000,
-        env: { PATH: process.env.PATH, HOME: scratch, AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_DEFAULT_REGION: "us-east-1", AWS_REGION: "us-east-1", AWS_PAGER: "" },
-      },
-    );
-    expect(result.stderr).toBe("");
-    expect(JSON.parse(result.stdout)).toEqual({ ContentType: "application/json", InvokedProductionVariant: "AllTraffic" });
-    expect(JSON.parse(readFileSync(outFile, "utf8"))).toEqual(FIXTURE_ANSWER);
-  }, 20_000);
+  itIfAwsCli(
+    `answers aws sagemaker-runtime invoke-endpoint (${awsCli ?? "skipped: no aws CLI on PATH; apt-get install awscli"})`,
+    async () => {
+      const outFile = path.join(scratch, "out.json");
+      // CLI v2 reads blob arguments as base64 unless told otherwise; v1 takes them raw.
+      const binaryFormat = awsCli?.startsWith("aws-cli/1.") ? [] : ["--cli-binary-format", "raw-in-base64-out"];
+      // Asynchronous: the runtime under test answers from this process's event loop.
+      const result = await execFileAsync(
+        "aws",
+        [
+          "sagemaker-runtime",
+          "invoke-endpoint",
+          "--endpoint-url",
+          runtime!.url,
+          "--endpoint-name",
+          "fixture",
+          "--content-type",
+          "application/json",
+          "--body",
+          JSON.stringify({ inputs: ["Profit rose to a record"] }),
+          ...binaryFormat,
+          outFile,
+        ],
+        {
+          timeout: 15_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: scratch,
+            AWS_ACCESS_KEY_ID: "local",
+            AWS_SECRET_ACCESS_KEY: "local",
+            AWS_DEFAULT_REGION: "us-east-1",
+            AWS_REGION: "us-east-1",
+            AWS_PAGER: "",
+          },
+        },
+      );
+      expect(result.stderr).toBe("");
+      expect(JSON.parse(result.stdout)).toEqual({ ContentType: "application/json", InvokedProductionVariant: "AllTraffic" });
+      expect(JSON.parse(readFileSync(outFile, "utf8"))).toEqual(FIXTURE_ANSWER);
+    },
+    20_000,
+  );
 });

@@ -30,7 +30,11 @@ const routeUrl = (): string => {
 /** Runs tools/smoke.ts; resolves with its exit code and output, whatever the code. */
 async function smoke(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "tools/smoke.ts", ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "tools/smoke.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -62,7 +66,16 @@ it("passes every documented case against npm start with the fixture model", asyn
 
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
-  for (const name of ["one text", "a batch of two", "all scores", "text and texts together", "33 texts", "a body that is not JSON", "no API key", "a wrong API key"]) {
+  for (const name of [
+    "one text",
+    "a batch of two",
+    "all scores",
+    "text and texts together",
+    "33 texts",
+    "a body that is not JSON",
+    "no API key",
+    "a wrong API key",
+  ]) {
     expect(result.stdout).toMatch(new RegExp(`POST /v1/sentiment +${name} +\\d{3} +\\d{3} +\\d+ ms +ok`));
   }
   expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
@@ -71,7 +84,10 @@ it("passes every documented case against npm start with the fixture model", asyn
 it("reads the routes, their task and the API key from a deploy's outputs file", async () => {
   const outputs = path.join(scratch, "outputs.json");
   const route = { method: "POST", url: routeUrl(), task: "text-classification", auth: "api-key", body: "{}", curl: "curl ..." };
-  fs.writeFileSync(outputs, JSON.stringify({ inference: { stage_url: new URL(routeUrl()).origin, api_key: API_KEY, route_sentiment: route } }));
+  fs.writeFileSync(
+    outputs,
+    JSON.stringify({ inference: { stage_url: new URL(routeUrl()).origin, api_key: API_KEY, route_sentiment: route } }),
+  );
 
   const result = await smoke(["--outputs", outputs]);
 
@@ -133,7 +149,9 @@ it("signs requests with SigV4 from the SDK's default credential chain, and sends
     const signed = gateway.seen.filter((s) => s.headers.authorization !== undefined);
     expect(signed).toHaveLength(gateway.seen.length - 1);
     for (const { headers } of signed) {
-      expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDSMOKETEST\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+      expect(headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDSMOKETEST\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+      );
       expect(headers["x-amz-security-token"]).toBe("smoke-session");
       expect(headers["x-api-key"]).toBeUndefined();
     }
@@ -164,7 +182,10 @@ it("says how to write the outputs file when there is none", async () => {
 it("says how to get the API key when the outputs file has none", async () => {
   const outputs = path.join(scratch, "no-key.json");
   const route = { method: "POST", url: routeUrl(), task: "text-classification", auth: "api-key" };
-  fs.writeFileSync(outputs, JSON.stringify({ inference: { api_key_command: "aws apigateway get-api-key --api-key abc --include-value", route_sentiment: route } }));
+  fs.writeFileSync(
+    outputs,
+    JSON.stringify({ inference: { api_key_command: "aws apigateway get-api-key --api-key abc --include-value", route_sentiment: route } }),
+  );
 
   const result = await smoke(["--outputs", outputs]);
 

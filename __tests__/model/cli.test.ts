@@ -58,4 +58,30 @@ describe("model:pack and model:check", () => {
       stdout: `problem: ${dir}: config.json missing\nproblem: ${dir}: code/inference.py does not define input_fn, predict_fn, output_fn (or transform_fn)\n`,
     });
   });
+
+  it("model:check reads the task from config.json and checks the task's own files", async () => {
+    writeFiles(dir, { "config.json": JSON.stringify({ architectures: ["T5ForConditionalGeneration"] }) });
+    await expect(run(tsx, [tool("model-check"), dir])).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(`problem: ${dir}: text2text-generation: spiece.model or tokenizer.json missing (the T5 tokenizer)`),
+    });
+  });
+
+  it("model:check accepts a plain download without code/, naming the project code it will get", async () => {
+    fs.rmSync(path.join(dir, "code"), { recursive: true });
+    writeFiles(dir, { "config.json": JSON.stringify({ architectures: ["BertForQuestionAnswering"] }) });
+    const { stdout } = await run(tsx, [tool("model-check"), dir]);
+    expect(stdout).toContain(`warning: ${dir}: no code/inference.py: the project's question-answering code is packed with it`);
+    expect(stdout).toContain(`${dir}: ready to pack (question-answering)`);
+  });
+
+  it("model:check --task refuses a task the architecture contradicts", async () => {
+    writeFiles(dir, { "config.json": JSON.stringify({ architectures: ["BertForQuestionAnswering"] }) });
+    await expect(run(tsx, [tool("model-check"), dir, "--task", "feature-extraction"])).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(
+        "task feature-extraction contradicts the model: architecture BertForQuestionAnswering is a question-answering model",
+      ),
+    });
+  });
 });

@@ -27,8 +27,7 @@ export interface FakeHub {
   close(): Promise<void>;
 }
 
-const gitBlobSha1 = (content: Buffer): string =>
-  createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
+const gitBlobSha1 = (content: Buffer): string => createHash("sha1").update(`blob ${content.length}\0`).update(content).digest("hex");
 
 function treeEntry(file: HubFile): object {
   const size = file.listedSize ?? file.content.length;

@@ -113,7 +113,7 @@ describe("packModelDirectory", () => {
 
   it("stores random-like members and Huffman-codes the rest, both readable by tar and tarfile", async () => {
     const random = randomBytes(9 * 1024 * 1024);
-    writeFiles(dir, { "model.safetensors": random, "tokenizer.json": "{\"vocab\": 1}".repeat(100_000) });
+    writeFiles(dir, { "model.safetensors": random, "tokenizer.json": '{"vocab": 1}'.repeat(100_000) });
     const { path: archive, bytes } = await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"));
     const tarBytes = zlib.gunzipSync(fs.readFileSync(archive)).length;
     // ~9 MiB stored (5 bytes per 64 KiB block + 18 per member), ~1.2 MB of JSON deflated.
@@ -124,14 +124,17 @@ describe("packModelDirectory", () => {
     fs.mkdirSync(out);
     execFileSync("tar", ["-xzf", archive, "-C", out]);
     expect(fs.readFileSync(path.join(out, "model.safetensors")).equals(random)).toBe(true);
-    const script = "import sys, tarfile, hashlib; print(hashlib.sha256(tarfile.open(sys.argv[1]).extractfile('model.safetensors').read()).hexdigest())";
+    const script =
+      "import sys, tarfile, hashlib; print(hashlib.sha256(tarfile.open(sys.argv[1]).extractfile('model.safetensors').read()).hexdigest())";
     const digest = execFileSync("python3", ["-c", script, archive], { encoding: "utf8" }).trim();
     expect(digest).toBe(createHash("sha256").update(random).digest("hex"));
   });
 
   it("reports progress up to the tar stream size", async () => {
     const calls: Array<[number, number]> = [];
-    await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"), { onProgress: (done, total) => calls.push([done, total]) });
+    await packModelDirectory(listModelDirectory(dir), path.join(root, "m.tar.gz"), {
+      onProgress: (done, total) => calls.push([done, total]),
+    });
     expect(calls.length).toBeGreaterThan(2);
     const [done, total] = calls[calls.length - 1];
     expect(done).toBe(total);
@@ -189,7 +192,7 @@ describe("packModelDirectoryCached", () => {
     expect(again).toEqual(first);
     expect(progress).not.toHaveBeenCalled();
 
-    writeFiles(dir, { "config.json": "{\"changed\": true}" });
+    writeFiles(dir, { "config.json": '{"changed": true}' });
     const changed = await packModelDirectoryCached(listModelDirectory(dir), cacheDir);
     expect(changed.sha256).not.toBe(first.sha256);
     expect(changed.sha256).toBe(sha256(changed.path));

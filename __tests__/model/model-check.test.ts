@@ -37,9 +37,7 @@ describe("checkModelDirectory", () => {
     const nested = path.join(root, "outer");
     fs.mkdirSync(nested);
     fs.renameSync(dir, path.join(nested, "finbert"));
-    expect(checkModelDirectory(nested).problems).toEqual(
-      expect.arrayContaining([expect.stringContaining("found finbert/config.json")]),
-    );
+    expect(checkModelDirectory(nested).problems).toEqual(expect.arrayContaining([expect.stringContaining("found finbert/config.json")]));
   });
 
   it("reports missing tokenizer files", () => {
@@ -119,9 +117,7 @@ describe("checkModelDirectory", () => {
 
   it("reports partial downloads", () => {
     writeFiles(dir, { "model.safetensors.part": "x" });
-    expect(checkModelDirectory(dir).problems).toEqual([
-      "model.safetensors.part: incomplete download; rerun npm run model:fetch",
-    ]);
+    expect(checkModelDirectory(dir).problems).toEqual(["model.safetensors.part: incomplete download; rerun npm run model:fetch"]);
   });
 
   it("warns when requirements.txt installs packages", () => {

@@ -60,7 +60,16 @@ describe("fetchModel against a loopback Hub", () => {
     const summary = await fetch();
     expect(summary.downloaded.sort()).toEqual(["config.json", "model.safetensors", "vocab.txt"]);
     expect(summary.ignored.sort()).toEqual(
-      [".gitattributes", "README.md", "code/inference.py", "flax_model.msgpack", "onnx/model.onnx", "pytorch_model.bin", "rust_model.ot", "tf_model.h5"].sort(),
+      [
+        ".gitattributes",
+        "README.md",
+        "code/inference.py",
+        "flax_model.msgpack",
+        "onnx/model.onnx",
+        "pytorch_model.bin",
+        "rust_model.ot",
+        "tf_model.h5",
+      ].sort(),
     );
     expect(fs.readFileSync(path.join(dir, "model.safetensors")).equals(weights)).toBe(true);
     expect(fs.lstatSync(path.join(dir, "model.safetensors")).isFile()).toBe(true);
@@ -171,6 +180,8 @@ describe("fetchModel against a loopback Hub", () => {
     );
 
     expect(failed?.code).toBe(1);
-    expect(failed?.stderr.trim()).toBe(`model:fetch: cannot reach ${new URL(closedUrl).host}: connect ECONNREFUSED ${new URL(closedUrl).host}`);
+    expect(failed?.stderr.trim()).toBe(
+      `model:fetch: cannot reach ${new URL(closedUrl).host}: connect ECONNREFUSED ${new URL(closedUrl).host}`,
+    );
   });
 });

@@ -9,7 +9,7 @@ jest.mock("node:fs", () => {
   return { ...actual, readdirSync: jest.fn(actual.readdirSync) };
 });
 
-const CODE_DIR = path.resolve(__dirname, "..", "..", "model", "code");
+const CODE_FILES = { "code/inference.py": path.resolve(__dirname, "..", "..", "model", "code", "inference.py") };
 
 test("a directory source is read once for the checks, the cache key and the archive", async () => {
   const root = tempDir("walk-once");
@@ -17,7 +17,10 @@ test("a directory source is read once for the checks, the cache key and the arch
     const dir = makeModelDirectory(root, 10_000);
     const reads = fs.readdirSync as unknown as jest.Mock;
     reads.mockClear();
-    const prepared = await prepareModel({ kind: "directory", path: dir }, { cacheDir: path.join(root, "cache"), codeDir: CODE_DIR });
+    const prepared = await prepareModel(
+      { kind: "directory", path: dir },
+      { cacheDir: path.join(root, "cache"), codeFiles: CODE_FILES, stagingName: "default" },
+    );
     expect(prepared.archive.kind).toBe("local");
     expect(reads.mock.calls.filter(([read]) => read === dir)).toHaveLength(1);
     expect(reads.mock.calls.filter(([read]) => read === path.join(dir, "code"))).toHaveLength(1);

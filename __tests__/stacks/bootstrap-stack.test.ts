@@ -1,6 +1,6 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
-import { SynthedApp, only, resourcesOf, statementsOf, synthApp } from "./synth-app";
+import { type SynthedApp, only, resourcesOf, statementsOf, synthApp } from "./synth-app";
 
 describe("bootstrap stack", () => {
   let app: SynthedApp;
@@ -25,10 +25,14 @@ describe("bootstrap stack", () => {
   });
 
   test("sets the account's API Gateway CloudWatch role, trusted by API Gateway only", () => {
-    expect(app.bootstrap).toHaveResourceWithProperties(ApiGatewayAccount, { cloudwatch_role_arn: expect.stringMatching(/aws_iam_role\..+\.arn/) });
+    expect(app.bootstrap).toHaveResourceWithProperties(ApiGatewayAccount, {
+      cloudwatch_role_arn: expect.stringMatching(/aws_iam_role\..+\.arn/),
+    });
     const role = only(app.bootstrapJson, "aws_iam_role");
     expect(role.name).toBe("finbert-apigw-cloudwatch-us-east-1");
-    expect(statementsOf(app.bootstrapJson, role.assume_role_policy)[0].principals).toEqual([{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }]);
+    expect(statementsOf(app.bootstrapJson, role.assume_role_policy)[0].principals).toEqual([
+      { type: "Service", identifiers: ["apigateway.amazonaws.com"] },
+    ]);
   });
 
   test("scopes the CloudWatch role to API Gateway's log groups instead of the managed policy's *", () => {
@@ -58,7 +62,13 @@ describe("bootstrap stack options", () => {
   test("moves its own state into the state bucket when asked, with its own key", async () => {
     const { bootstrapJson } = await synthApp({ STATE_BUCKET: "finbert-tfstate-123456789012-us-east-1", BOOTSTRAP_STATE_IN_BUCKET: "true" });
     expect(bootstrapJson.terraform.backend).toEqual({
-      s3: { bucket: "finbert-tfstate-123456789012-us-east-1", key: "finbert/bootstrap.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: "finbert-tfstate-123456789012-us-east-1",
+        key: "finbert/bootstrap.tfstate",
+        region: "us-east-1",
+        encrypt: true,
+        use_lockfile: true,
+      },
     });
   });
 

@@ -19,7 +19,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
 import { requestBodyJsonSchema } from "../../contract/text-classification";
-import { SynthedApp, only, referenced, resourcesOf, statementsOf, synthApp } from "./synth-app";
+import { type SynthedApp, only, referenced, resourcesOf, statementsOf, synthApp } from "./synth-app";
 
 const DLC = "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-inference";
 
@@ -34,7 +34,10 @@ describe("inference stack with the default configuration", () => {
   });
 
   test("sets the region and the configured tags as default_tags", () => {
-    expect(app.inferenceJson.provider.aws[0]).toMatchObject({ region: "us-east-1", default_tags: [{ tags: { project: "hf-sagemaker-api" } }] });
+    expect(app.inferenceJson.provider.aws[0]).toMatchObject({
+      region: "us-east-1",
+      default_tags: [{ tags: { project: "hf-sagemaker-api" } }],
+    });
   });
 
   test("puts the artifact bucket under a name prefix and empties it on destroy", () => {
@@ -50,9 +53,15 @@ describe("inference stack with the default configuration", () => {
   });
 
   test("trusts only sagemaker.amazonaws.com from this account with the SageMaker execution role", () => {
-    const role = resourcesOf(app.inferenceJson, "aws_iam_role").find((r) => String(r.name).includes("sagemaker")) as Record<string, unknown>;
+    const role = resourcesOf(app.inferenceJson, "aws_iam_role").find((r) => String(r.name).includes("sagemaker")) as Record<
+      string,
+      unknown
+    >;
     expect(statementsOf(app.inferenceJson, role.assume_role_policy)).toEqual([
-      expect.objectContaining({ principals: [{ type: "Service", identifiers: ["sagemaker.amazonaws.com"] }], condition: [expect.objectContaining({ variable: "aws:SourceAccount" })] }),
+      expect.objectContaining({
+        principals: [{ type: "Service", identifiers: ["sagemaker.amazonaws.com"] }],
+        condition: [expect.objectContaining({ variable: "aws:SourceAccount" })],
+      }),
     ]);
   });
 
@@ -60,18 +69,29 @@ describe("inference stack with the default configuration", () => {
     const policy = resourcesOf(app.inferenceJson, "aws_iam_role_policy").find((p) => p.name === "model-hosting") as Record<string, unknown>;
     const byId = Object.fromEntries(statementsOf(app.inferenceJson, policy.policy).map((s) => [s.sid, s]));
     const object = only(app.inferenceJson, "aws_s3_object");
-    expect(byId.ReadModelArchive).toMatchObject({ actions: ["s3:GetObject"], resources: [expect.stringContaining(`/${String(object.key)}`)] });
+    expect(byId.ReadModelArchive).toMatchObject({
+      actions: ["s3:GetObject"],
+      resources: [expect.stringContaining(`/${String(object.key)}`)],
+    });
     expect(byId.PullInferenceImage.resources).toEqual(["arn:aws:ecr:us-east-1:763104351884:repository/huggingface-pytorch-inference"]);
     expect(byId.EcrLogin).toMatchObject({ actions: ["ecr:GetAuthorizationToken"], resources: ["*"] });
-    expect(byId.WriteEndpointLogs.resources).toEqual([expect.stringMatching(/:log-group:\/aws\/sagemaker\/Endpoints\/finbert-endpoint\*$/)]);
-    expect(byId.PutEndpointMetrics).toMatchObject({ actions: ["cloudwatch:PutMetricData"], condition: [{ test: "StringEquals", variable: "cloudwatch:namespace" }] });
+    expect(byId.WriteEndpointLogs.resources).toEqual([
+      expect.stringMatching(/:log-group:\/aws\/sagemaker\/Endpoints\/finbert-endpoint\*$/),
+    ]);
+    expect(byId.PutEndpointMetrics).toMatchObject({
+      actions: ["cloudwatch:PutMetricData"],
+      condition: [{ test: "StringEquals", variable: "cloudwatch:namespace" }],
+    });
   });
 
   test("creates the model after its role policy, replacing it create-before-destroy under a content-derived name", () => {
     const model = only(app.inferenceJson, "aws_sagemaker_model");
     expect(model.name).toMatch(/^finbert-model-[0-9a-f]{16}$/);
     expect(model.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./)]));
-    expect(app.inference).toHaveResourceWithProperties(SagemakerModel, { enable_network_isolation: true, lifecycle: { create_before_destroy: true } });
+    expect(app.inference).toHaveResourceWithProperties(SagemakerModel, {
+      enable_network_isolation: true,
+      lifecycle: { create_before_destroy: true },
+    });
   });
 
   test("runs the CPU Hugging Face image with the toolkit environment and the artifact URL", () => {
@@ -93,24 +113,40 @@ describe("inference stack with the default configuration", () => {
 
   test("sizes the container's model-server workers and torch threads to ml.m5.large and passes the quantization", () => {
     const model = only(app.inferenceJson, "aws_sagemaker_model") as { primary_container: { environment: Record<string, string> } };
-    expect(model.primary_container.environment).toMatchObject({ SAGEMAKER_MODEL_SERVER_WORKERS: "2", MODEL_TORCH_THREADS: "1", MODEL_QUANTIZATION: "dynamic-int8" });
+    expect(model.primary_container.environment).toMatchObject({
+      SAGEMAKER_MODEL_SERVER_WORKERS: "2",
+      MODEL_TORCH_THREADS: "1",
+      MODEL_QUANTIZATION: "dynamic-int8",
+    });
   });
 
   test("names endpoint configurations by prefix and replaces them create-before-destroy, on one ml.m5.large", () => {
     expect(only(app.inferenceJson, "aws_sagemaker_endpoint_configuration")).toMatchObject({
       name_prefix: "finbert-config-",
       lifecycle: { create_before_destroy: true },
-      production_variants: [{ variant_name: "AllTraffic", instance_type: "ml.m5.large", initial_instance_count: 1, initial_variant_weight: 1 }],
+      production_variants: [
+        { variant_name: "AllTraffic", instance_type: "ml.m5.large", initial_instance_count: 1, initial_variant_weight: 1 },
+      ],
     });
   });
 
   test("points the endpoint at the configuration and gives its logs a retention", () => {
-    expect(app.inference).toHaveResourceWithProperties(SagemakerEndpoint, { name: "finbert-endpoint", endpoint_config_name: expect.stringMatching(/aws_sagemaker_endpoint_configuration\..+\.name/) });
-    expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/sagemaker/Endpoints/finbert-endpoint", retention_in_days: 30 });
+    expect(app.inference).toHaveResourceWithProperties(SagemakerEndpoint, {
+      name: "finbert-endpoint",
+      endpoint_config_name: expect.stringMatching(/aws_sagemaker_endpoint_configuration\..+\.name/),
+    });
+    expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: "/aws/sagemaker/Endpoints/finbert-endpoint",
+      retention_in_days: 30,
+    });
   });
 
   test("zips the esbuild bundle with archive_file and deploys it as a Node.js 22 arm64 function", () => {
-    expect(app.inference).toHaveDataSourceWithProperties(DataArchiveFile, { type: "zip", output_file_mode: "0644", source_dir: expect.stringMatching(/^assets\//) });
+    expect(app.inference).toHaveDataSourceWithProperties(DataArchiveFile, {
+      type: "zip",
+      output_file_mode: "0644",
+      source_dir: expect.stringMatching(/^assets\//),
+    });
     expect(only(app.inferenceJson, "aws_lambda_function")).toMatchObject({
       function_name: "finbert-inference",
       runtime: "nodejs22.x",
@@ -144,27 +180,54 @@ describe("inference stack with the default configuration", () => {
   test("lets the function write only to its own log group and invoke only its endpoint", () => {
     const policies = resourcesOf(app.inferenceJson, "aws_iam_role_policy").filter((p) => String(p.role).includes("aws_iam_role.handler"));
     const byId = Object.fromEntries(policies.flatMap((p) => statementsOf(app.inferenceJson, p.policy)).map((s) => [s.sid, s]));
-    expect(byId.WriteOwnLogs).toMatchObject({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..+\.arn\}:\*$/)] });
-    expect(byId.InvokeEndpoint).toMatchObject({ actions: ["sagemaker:InvokeEndpoint"], resources: ["arn:aws:sagemaker:us-east-1:${data.aws_caller_identity.caller.account_id}:endpoint/finbert-endpoint"] });
-    expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/finbert-inference", retention_in_days: 30 });
+    expect(byId.WriteOwnLogs).toMatchObject({
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..+\.arn\}:\*$/)],
+    });
+    expect(byId.InvokeEndpoint).toMatchObject({
+      actions: ["sagemaker:InvokeEndpoint"],
+      resources: ["arn:aws:sagemaker:us-east-1:${data.aws_caller_identity.caller.account_id}:endpoint/finbert-endpoint"],
+    });
+    expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: "/aws/lambda/finbert-inference",
+      retention_in_days: 30,
+    });
   });
 
   test("serves a regional REST API with POST /sentiment requiring an API key and a validated JSON body", () => {
-    expect(app.inference).toHaveResourceWithProperties(ApiGatewayRestApi, { name: "finbert-api", endpoint_configuration: { types: ["REGIONAL"] } });
+    expect(app.inference).toHaveResourceWithProperties(ApiGatewayRestApi, {
+      name: "finbert-api",
+      endpoint_configuration: { types: ["REGIONAL"] },
+    });
     expect(app.inference).toHaveResourceWithProperties(ApiGatewayResource, { path_part: "sentiment" });
-    expect(app.inference).toHaveResourceWithProperties(ApiGatewayMethod, { http_method: "POST", authorization: "NONE", api_key_required: true, request_models: { "application/json": expect.stringContaining("aws_api_gateway_model") } });
+    expect(app.inference).toHaveResourceWithProperties(ApiGatewayMethod, {
+      http_method: "POST",
+      authorization: "NONE",
+      api_key_required: true,
+      request_models: { "application/json": expect.stringContaining("aws_api_gateway_model") },
+    });
   });
 
   test("uses the handler's request contract as the API Gateway model", () => {
-    expect(app.inference).toHaveResourceWithProperties(ApiGatewayModel, { content_type: "application/json", schema: JSON.stringify(requestBodyJsonSchema(DEFAULT_REQUEST_LIMITS)) });
+    expect(app.inference).toHaveResourceWithProperties(ApiGatewayModel, {
+      content_type: "application/json",
+      schema: JSON.stringify(requestBodyJsonSchema(DEFAULT_REQUEST_LIMITS)),
+    });
   });
 
   test("proxies to the function with integration method POST", () => {
-    expect(app.inference).toHaveResourceWithProperties(ApiGatewayIntegration, { type: "AWS_PROXY", integration_http_method: "POST", uri: expect.stringMatching(/aws_lambda_function\..+\.invoke_arn/) });
+    expect(app.inference).toHaveResourceWithProperties(ApiGatewayIntegration, {
+      type: "AWS_PROXY",
+      integration_http_method: "POST",
+      uri: expect.stringMatching(/aws_lambda_function\..+\.invoke_arn/),
+    });
   });
 
   test("allows API Gateway to invoke the function only for POST on the route of this stage", () => {
-    expect(app.inference).toHaveResourceWithProperties(LambdaPermission, { principal: "apigateway.amazonaws.com", source_arn: expect.stringMatching(/execution_arn\}\/v1\/POST\/sentiment$/) });
+    expect(app.inference).toHaveResourceWithProperties(LambdaPermission, {
+      principal: "apigateway.amazonaws.com",
+      source_arn: expect.stringMatching(/execution_arn\}\/v1\/POST\/sentiment$/),
+    });
   });
 
   test("answers gateway errors with JSON naming the request id, and the failing field for bad bodies", () => {
@@ -176,14 +239,21 @@ describe("inference stack with the default configuration", () => {
 
   test("deploys to stage v1 with execution logs at INFO in a log group with retention", () => {
     expect(app.inference).toHaveResourceWithProperties(ApiGatewayStage, { stage_name: "v1", xray_tracing_enabled: true });
-    expect(only(app.inferenceJson, "aws_api_gateway_method_settings")).toMatchObject({ settings: { logging_level: "INFO", throttling_burst_limit: 20, throttling_rate_limit: 10 } });
-    expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, { name: expect.stringMatching(/^API-Gateway-Execution-Logs_\$\{aws_api_gateway_rest_api\..+\.id\}\/v1$/), retention_in_days: 30 });
+    expect(only(app.inferenceJson, "aws_api_gateway_method_settings")).toMatchObject({
+      settings: { logging_level: "INFO", throttling_burst_limit: 20, throttling_rate_limit: 10 },
+    });
+    expect(app.inference).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: expect.stringMatching(/^API-Gateway-Execution-Logs_\$\{aws_api_gateway_rest_api\..+\.id\}\/v1$/),
+      retention_in_days: 30,
+    });
   });
 
   test("throttles and caps each API key with a usage plan tied to the stage", () => {
     expect(app.inference).toHaveResourceWithProperties(ApiGatewayApiKey, { name: "finbert-api-key", enabled: true });
     expect(app.inference).toHaveResourceWithProperties(ApiGatewayUsagePlan, {
-      api_stages: [{ api_id: expect.stringContaining("aws_api_gateway_rest_api"), stage: expect.stringContaining("aws_api_gateway_stage") }],
+      api_stages: [
+        { api_id: expect.stringContaining("aws_api_gateway_rest_api"), stage: expect.stringContaining("aws_api_gateway_stage") },
+      ],
       throttle_settings: { burst_limit: 20, rate_limit: 10 },
       quota_settings: { limit: 10000, period: "DAY" },
     });
@@ -195,47 +265,72 @@ describe("inference stack with the default configuration", () => {
     expect(out.invoke_url.value).toMatch(/invoke_url\}\/sentiment$/);
     expect(out.endpoint_name.value).toMatch(/aws_sagemaker_endpoint\..+\.name/);
     expect(out.api_key_id.value).toMatch(/aws_api_gateway_api_key\..+\.id/);
-    expect(out.api_key_command.value).toMatch(/^aws apigateway get-api-key --region us-east-1 --api-key .+ --include-value --query value --output text$/);
-    expect(out.curl.value).toMatch(/^curl -sS -X POST ".+\/sentiment" -H "content-type: application\/json" -H "x-api-key: \$\(aws apigateway get-api-key .+\)" -d '\{"text": ".+"\}'$/);
+    expect(out.api_key_command.value).toMatch(
+      /^aws apigateway get-api-key --region us-east-1 --api-key .+ --include-value --query value --output text$/,
+    );
+    expect(out.curl.value).toMatch(
+      /^curl -sS -X POST ".+\/sentiment" -H "content-type: application\/json" -H "x-api-key: \$\(aws apigateway get-api-key .+\)" -d '\{"text": ".+"\}'$/,
+    );
   });
 });
 
 describe("inference stack options", () => {
   test("uses an encrypted, locked S3 backend with a per-stack key when a state bucket is configured", async () => {
     const { inferenceJson } = await synthApp({ STATE_BUCKET: "my-state-bucket" });
-    expect(inferenceJson.terraform.backend).toEqual({ s3: { bucket: "my-state-bucket", key: "finbert/inference.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true } });
+    expect(inferenceJson.terraform.backend).toEqual({
+      s3: { bucket: "my-state-bucket", key: "finbert/inference.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+    });
   });
 
   test("configures a serverless variant on the CPU image", async () => {
-    const { inferenceJson } = await synthApp({ ENDPOINT_MODE: "serverless", SERVERLESS_MEMORY_MB: "4096", SERVERLESS_MAX_CONCURRENCY: "10", SERVERLESS_PROVISIONED_CONCURRENCY: "2" });
-    expect(only(inferenceJson, "aws_sagemaker_endpoint_configuration")).toMatchObject({
-      production_variants: [{ variant_name: "AllTraffic", serverless_config: { memory_size_in_mb: 4096, max_concurrency: 10, provisioned_concurrency: 2 } }],
+    const { inferenceJson } = await synthApp({
+      ENDPOINT_MODE: "serverless",
+      SERVERLESS_MEMORY_MB: "4096",
+      SERVERLESS_MAX_CONCURRENCY: "10",
+      SERVERLESS_PROVISIONED_CONCURRENCY: "2",
     });
-    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({ primary_container: { image: expect.stringContaining("-cpu-py312-") } });
+    expect(only(inferenceJson, "aws_sagemaker_endpoint_configuration")).toMatchObject({
+      production_variants: [
+        { variant_name: "AllTraffic", serverless_config: { memory_size_in_mb: 4096, max_concurrency: 10, provisioned_concurrency: 2 } },
+      ],
+    });
+    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({
+      primary_container: { image: expect.stringContaining("-cpu-py312-") },
+    });
   });
 
   test("picks the GPU image for a GPU instance type", async () => {
     const { inferenceJson } = await synthApp({ INSTANCE_TYPE: "ml.g5.xlarge" });
-    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({ primary_container: { image: `${DLC}:2.6.0-transformers4.51.3-gpu-py312-cu124-ubuntu22.04` } });
+    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({
+      primary_container: { image: `${DLC}:2.6.0-transformers4.51.3-gpu-py312-cu124-ubuntu22.04` },
+    });
   });
 
   test("resolves the DLC account of a region outside the common account", async () => {
     const { inferenceJson } = await synthApp({ AWS_REGION: "eu-south-2" });
-    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({ primary_container: { image: expect.stringMatching(/^503227376785\.dkr\.ecr\.eu-south-2\.amazonaws\.com\//) } });
+    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({
+      primary_container: { image: expect.stringMatching(/^503227376785\.dkr\.ecr\.eu-south-2\.amazonaws\.com\//) },
+    });
   });
 
   test("uses the China partition and DNS suffix in cn regions", async () => {
     const { inferenceJson } = await synthApp({ AWS_REGION: "cn-north-1" });
-    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({ primary_container: { image: expect.stringMatching(/^727897471807\.dkr\.ecr\.cn-north-1\.amazonaws\.com\.cn\//) } });
+    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({
+      primary_container: { image: expect.stringMatching(/^727897471807\.dkr\.ecr\.cn-north-1\.amazonaws\.com\.cn\//) },
+    });
     const policy = resourcesOf(inferenceJson, "aws_iam_role_policy").find((p) => p.name === "model-hosting") as Record<string, unknown>;
-    expect(statementsOf(inferenceJson, policy.policy).find((s) => s.sid === "PullInferenceImage")?.resources).toEqual(["arn:aws-cn:ecr:cn-north-1:727897471807:repository/huggingface-pytorch-inference"]);
+    expect(statementsOf(inferenceJson, policy.policy).find((s) => s.sid === "PullInferenceImage")?.resources).toEqual([
+      "arn:aws-cn:ecr:cn-north-1:727897471807:repository/huggingface-pytorch-inference",
+    ]);
   });
 
   test("lets the container download a Hub model, with network isolation off and the repo's code shipped", async () => {
     const { inferenceJson } = await synthApp({ MODEL_SOURCE: "hub:yiyanghkust/finbert-tone@main" });
     expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({
       enable_network_isolation: false,
-      primary_container: { environment: { HF_MODEL_ID: "yiyanghkust/finbert-tone", HF_MODEL_REVISION: "main", SAGEMAKER_PROGRAM: "inference.py" } },
+      primary_container: {
+        environment: { HF_MODEL_ID: "yiyanghkust/finbert-tone", HF_MODEL_REVISION: "main", SAGEMAKER_PROGRAM: "inference.py" },
+      },
     });
     expect(only(inferenceJson, "aws_s3_object").key).toMatch(/^models\/[0-9a-f]{64}\/model\.tar\.gz$/);
   });
@@ -243,9 +338,14 @@ describe("inference stack options", () => {
   test("reads an existing s3:// archive in place, granting GetObject on exactly that object", async () => {
     const { inferenceJson } = await synthApp({ MODEL_SOURCE: "s3://team-models/finbert/v3/model.tar.gz" });
     expect(inferenceJson.resource.aws_s3_object).toBeUndefined();
-    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({ enable_network_isolation: true, primary_container: { model_data_url: "s3://team-models/finbert/v3/model.tar.gz" } });
+    expect(only(inferenceJson, "aws_sagemaker_model")).toMatchObject({
+      enable_network_isolation: true,
+      primary_container: { model_data_url: "s3://team-models/finbert/v3/model.tar.gz" },
+    });
     const policy = resourcesOf(inferenceJson, "aws_iam_role_policy").find((p) => p.name === "model-hosting") as Record<string, unknown>;
-    expect(statementsOf(inferenceJson, policy.policy).find((s) => s.sid === "ReadModelArchive")?.resources).toEqual(["arn:aws:s3:::team-models/finbert/v3/model.tar.gz"]);
+    expect(statementsOf(inferenceJson, policy.policy).find((s) => s.sid === "ReadModelArchive")?.resources).toEqual([
+      "arn:aws:s3:::team-models/finbert/v3/model.tar.gz",
+    ]);
   });
 
   test("switches the method to SigV4 and drops the API key and usage plan in IAM mode", async () => {
@@ -266,12 +366,22 @@ describe("inference stack options", () => {
 
   test("switches execution logging off for accounts without the CloudWatch role", async () => {
     const { inferenceJson } = await synthApp({ EXECUTION_LOGGING: "false" });
-    expect(only(inferenceJson, "aws_api_gateway_method_settings")).toMatchObject({ settings: { logging_level: "OFF", metrics_enabled: true } });
-    expect(resourcesOf(inferenceJson, "aws_cloudwatch_log_group").map((g) => String(g.name))).not.toContainEqual(expect.stringMatching(/^API-Gateway-Execution-Logs/));
+    expect(only(inferenceJson, "aws_api_gateway_method_settings")).toMatchObject({
+      settings: { logging_level: "OFF", metrics_enabled: true },
+    });
+    expect(resourcesOf(inferenceJson, "aws_cloudwatch_log_group").map((g) => String(g.name))).not.toContainEqual(
+      expect.stringMatching(/^API-Gateway-Execution-Logs/),
+    );
   });
 
   test("applies throttling, quota, reserved concurrency and log retention from the configuration", async () => {
-    const { inference, inferenceJson } = await synthApp({ THROTTLE_BURST_LIMIT: "50", THROTTLE_RATE_LIMIT: "25", QUOTA_PER_DAY: "0", LAMBDA_RESERVED_CONCURRENCY: "5", LOG_RETENTION_DAYS: "90" });
+    const { inference, inferenceJson } = await synthApp({
+      THROTTLE_BURST_LIMIT: "50",
+      THROTTLE_RATE_LIMIT: "25",
+      QUOTA_PER_DAY: "0",
+      LAMBDA_RESERVED_CONCURRENCY: "5",
+      LOG_RETENTION_DAYS: "90",
+    });
     expect(inference).toHaveResourceWithProperties(ApiGatewayUsagePlan, { throttle_settings: { burst_limit: 50, rate_limit: 25 } });
     expect(only(inferenceJson, "aws_api_gateway_usage_plan").quota_settings).toBeUndefined();
     expect(inference).toHaveResourceWithProperties(LambdaFunction, { reserved_concurrent_executions: 5 });

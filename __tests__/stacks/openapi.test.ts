@@ -14,8 +14,15 @@ const REPO = path.resolve(__dirname, "..", "..");
 interface Document {
   servers: Array<{ url: string }>;
   security: Array<Record<string, string[]>>;
-  paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, { $ref?: string }> }>>;
-  components: { schemas: Record<string, Record<string, unknown>>; responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>; securitySchemes: Record<string, Record<string, unknown>> };
+  paths: Record<
+    string,
+    Record<string, { requestBody: { content: Record<string, { schema: { $ref: string } }> }; responses: Record<string, { $ref?: string }> }>
+  >;
+  components: {
+    schemas: Record<string, Record<string, unknown>>;
+    responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }>;
+    securitySchemes: Record<string, Record<string, unknown>>;
+  };
 }
 
 function configFor(env: Record<string, string>): AppConfig {
@@ -25,7 +32,11 @@ function configFor(env: Record<string, string>): AppConfig {
 const documentFor = (env: Record<string, string> = {}) => openApiDocument(configFor(env)) as unknown as Document;
 
 function validate(document: unknown): { valid: boolean; version: string; errors: unknown } {
-  const run = spawnSync(process.execPath, [path.join(__dirname, "validate-openapi.mjs")], { cwd: REPO, input: JSON.stringify(document), encoding: "utf8" });
+  const run = spawnSync(process.execPath, [path.join(__dirname, "validate-openapi.mjs")], {
+    cwd: REPO,
+    input: JSON.stringify(document),
+    encoding: "utf8",
+  });
   if (run.status !== 0) throw new Error(run.stderr);
   return JSON.parse(run.stdout) as { valid: boolean; version: string; errors: unknown };
 }
@@ -75,7 +86,9 @@ it("secures every operation with the x-api-key header in api-key mode", () => {
   const document = documentFor();
 
   expect(document.security).toEqual([{ api_key: [] }]);
-  expect(document.components.securitySchemes).toEqual({ api_key: expect.objectContaining({ type: "apiKey", in: "header", name: "x-api-key" }) });
+  expect(document.components.securitySchemes).toEqual({
+    api_key: expect.objectContaining({ type: "apiKey", in: "header", name: "x-api-key" }),
+  });
 });
 
 it("secures every operation with SigV4 (x-amazon-apigateway-authtype awsSigv4) in iam mode", () => {
@@ -107,9 +120,11 @@ it("documents the error answers 400, 403, 413, 429 and 5xx as {message, requestI
 it("publishes the request schema API Gateway validates bodies with, limits included", () => {
   const config = configFor({ MAX_TEXTS: "7" });
   const document = openApiDocument(config) as unknown as Document;
-  const { $schema: _draft, ...gatewayModel } = requestBodyJsonSchema(config.api.limits);
+  const { $schema: _draft, ...gatewayModel } = requestBodyJsonSchema(config.services[0].limits);
 
-  expect(document.paths["/sentiment"].post.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/SentimentRequest" });
+  expect(document.paths["/sentiment"].post.requestBody.content["application/json"].schema).toEqual({
+    $ref: "#/components/schemas/SentimentRequest",
+  });
   expect(document.components.schemas.SentimentRequest).toEqual(gatewayModel);
   expect(document.components.schemas.SentimentRequest).toMatchObject({ properties: { texts: { maxItems: 7 } } });
 });
@@ -121,7 +136,11 @@ describe("files", () => {
   it("synth writes openapi.json beside the stacks", () => {
     const outdir = path.join(scratch, "cdktf.out");
     const env = { MODEL_SOURCE: "hub:yiyanghkust/finbert-tone@4921590d3c0c3832c0efea24c8381ce0bda7844b" };
-    const run = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd: REPO, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
+      cwd: REPO,
+      env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
+      encoding: "utf8",
+    });
 
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -133,9 +152,14 @@ describe("files", () => {
     const outputs = path.join(scratch, "outputs.json");
     const out = path.join(scratch, "api.json");
     fs.writeFileSync(outputs, JSON.stringify({ inference: { stage_url: "https://abc123.execute-api.us-east-1.amazonaws.com/v1" } }));
-    const run = spawnSync(process.execPath, ["--import", "tsx", "tools/openapi.ts", "--outputs", outputs, "--out", out], { cwd: REPO, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "tools/openapi.ts", "--outputs", outputs, "--out", out], {
+      cwd: REPO,
+      encoding: "utf8",
+    });
 
     expect(run.status).toBe(0);
-    expect((JSON.parse(fs.readFileSync(out, "utf8")) as Document).servers).toEqual([{ url: "https://abc123.execute-api.us-east-1.amazonaws.com/v1" }]);
+    expect((JSON.parse(fs.readFileSync(out, "utf8")) as Document).servers).toEqual([
+      { url: "https://abc123.execute-api.us-east-1.amazonaws.com/v1" },
+    ]);
   });
 });

@@ -18,7 +18,9 @@ it("describes each route with its URL, task, auth mode and a body the API accept
   expect(route.value).toMatchObject({ method: "POST", task: "text-classification", auth: "api-key" });
   expect(route.value.url).toMatch(/^\$\{aws_api_gateway_stage\.[^.]+\.invoke_url\}\/sentiment$/);
   expect(sentimentRequestSchema(DEFAULT_REQUEST_LIMITS).safeParse(JSON.parse(route.value.body)).success).toBe(true);
-  expect(route.value.curl).toContain(`curl -sS -X POST "${route.value.url}" -H "content-type: application/json" -H "x-api-key: $(aws apigateway get-api-key --region us-east-1 --api-key `);
+  expect(route.value.curl).toContain(
+    `curl -sS -X POST "${route.value.url}" -H "content-type: application/json" -H "x-api-key: $(aws apigateway get-api-key --region us-east-1 --api-key `,
+  );
   expect(route.value.curl).toContain(` -d '${route.value.body}'`);
 });
 
@@ -32,7 +34,11 @@ it("outputs the stage URL and the API key, the key as sensitive", async () => {
   const { inferenceJson } = await synthApp();
 
   expect(inferenceJson.output.stage_url.value).toMatch(STAGE_URL);
-  expect(inferenceJson.output.api_key).toEqual({ value: expect.stringMatching(/^\$\{aws_api_gateway_api_key\.[^.]+\.value\}$/), sensitive: true, description: expect.any(String) });
+  expect(inferenceJson.output.api_key).toEqual({
+    value: expect.stringMatching(/^\$\{aws_api_gateway_api_key\.[^.]+\.value\}$/),
+    sensitive: true,
+    description: expect.any(String),
+  });
 });
 
 it("in iam mode outputs no key and a curl line that signs with SigV4", async () => {

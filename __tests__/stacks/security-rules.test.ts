@@ -1,6 +1,6 @@
 // Every rule marked "must" in shared/notes/security-rules.md, checked on every resource of both
 // stacks for each shape of the app (defaults, serverless, IAM auth, Hub model).
-import { SynthedApp, resourcesOf, synthApp } from "./synth-app";
+import { type SynthedApp, resourcesOf, synthApp } from "./synth-app";
 import { SECURITY_RULES } from "./security-rules";
 
 const VARIANTS: Record<string, Record<string, string>> = {

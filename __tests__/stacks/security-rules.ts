@@ -1,6 +1,6 @@
 // Every rule marked "must" in shared/notes/security-rules.md, as checks over synthesized stacks:
 // the app-level test runs them on both stacks of each app shape, construct tests on their own stacks.
-import { PolicyStatement, TerraformJson, resourcesOf, statementsOf } from "./synth-app";
+import { type PolicyStatement, type TerraformJson, resourcesOf, statementsOf } from "./synth-app";
 
 /** Actions that have no resource type, so `Resource: "*"` is the only option. */
 const UNSCOPABLE = new Set(["ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"]);
@@ -19,7 +19,12 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
   "every bucket blocks all four kinds of public access": (stacks) => {
     for (const json of stacks)
       for (const id of Object.keys(json.resource.aws_s3_bucket ?? {}))
-        expect(bucketRef(json, "aws_s3_bucket_public_access_block", id)).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+        expect(bucketRef(json, "aws_s3_bucket_public_access_block", id)).toMatchObject({
+          block_public_acls: true,
+          block_public_policy: true,
+          ignore_public_acls: true,
+          restrict_public_buckets: true,
+        });
   },
   "every bucket has versioning enabled": (stacks) => {
     for (const json of stacks)
@@ -29,14 +34,18 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
   "every bucket is encrypted at rest": (stacks) => {
     for (const json of stacks)
       for (const id of Object.keys(json.resource.aws_s3_bucket ?? {})) {
-        const sse = bucketRef(json, "aws_s3_bucket_server_side_encryption_configuration", id) as { rule: Array<{ apply_server_side_encryption_by_default: { sse_algorithm: string } }> };
+        const sse = bucketRef(json, "aws_s3_bucket_server_side_encryption_configuration", id) as {
+          rule: Array<{ apply_server_side_encryption_by_default: { sse_algorithm: string } }>;
+        };
         expect(["AES256", "aws:kms"]).toContain(sse.rule[0].apply_server_side_encryption_by_default.sse_algorithm);
       }
   },
   "every bucket enforces bucket-owner ownership": (stacks) => {
     for (const json of stacks)
       for (const id of Object.keys(json.resource.aws_s3_bucket ?? {}))
-        expect(bucketRef(json, "aws_s3_bucket_ownership_controls", id)).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
+        expect(bucketRef(json, "aws_s3_bucket_ownership_controls", id)).toMatchObject({
+          rule: { object_ownership: "BucketOwnerEnforced" },
+        });
   },
   "every bucket policy denies requests without TLS on the bucket and its objects": (stacks) => {
     for (const json of stacks)
@@ -82,12 +91,14 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
   'Resource "*" appears only for actions that cannot be scoped, and PutMetricData only with a namespace condition': (stacks) => {
     for (const s of stacks.flatMap(allStatements).filter((st) => st.effect === "Allow" && st.resources?.includes("*"))) {
       for (const action of s.actions ?? []) expect(UNSCOPABLE).toContain(action);
-      if (s.actions?.includes("cloudwatch:PutMetricData")) expect(s.condition).toEqual([expect.objectContaining({ variable: "cloudwatch:namespace" })]);
+      if (s.actions?.includes("cloudwatch:PutMetricData"))
+        expect(s.condition).toEqual([expect.objectContaining({ variable: "cloudwatch:namespace" })]);
     }
   },
   "no role carries a broad AWS managed policy": (stacks) => {
     for (const json of stacks) {
-      for (const attachment of resourcesOf(json, "aws_iam_role_policy_attachment")) expect(String(attachment.policy_arn)).not.toMatch(BROAD_MANAGED);
+      for (const attachment of resourcesOf(json, "aws_iam_role_policy_attachment"))
+        expect(String(attachment.policy_arn)).not.toMatch(BROAD_MANAGED);
       for (const role of resourcesOf(json, "aws_iam_role")) expect(role.managed_policy_arns ?? []).toEqual([]);
     }
   },
@@ -142,7 +153,11 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
     }
   },
   "names that must be unique are, and fit AWS's limits": (stacks) => {
-    const named = (type: string, attribute: string) => stacks.flatMap((json) => resourcesOf(json, type).map((r) => r[attribute])).filter((n) => n !== undefined).map(String);
+    const named = (type: string, attribute: string) =>
+      stacks
+        .flatMap((json) => resourcesOf(json, type).map((r) => r[attribute]))
+        .filter((n) => n !== undefined)
+        .map(String);
     const unique = (names: string[], max: number) => {
       expect(names).toEqual([...new Set(names)]);
       for (const name of names.filter((n) => !n.includes("${"))) expect(name.length).toBeLessThanOrEqual(max);
@@ -155,7 +170,9 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
     unique(named("aws_lambda_function", "function_name"), 64);
     unique(named("aws_cloudwatch_log_group", "name"), 512);
     unique(named("aws_api_gateway_rest_api", "name"), 1024);
-    const statements = stacks.flatMap((json) => resourcesOf(json, "aws_lambda_permission").map((p) => `${String(p.function_name)} ${String(p.statement_id)}`));
+    const statements = stacks.flatMap((json) =>
+      resourcesOf(json, "aws_lambda_permission").map((p) => `${String(p.function_name)} ${String(p.statement_id)}`),
+    );
     unique(statements, 200);
   },
 };

@@ -3,7 +3,7 @@ import "cdktf/lib/testing/adapters/jest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, Testing, TerraformStack } from "cdktf";
+import { type App, Testing, type TerraformStack } from "cdktf";
 import { buildStacks, prepareApp } from "../../main";
 
 export interface SynthedApp {
@@ -40,7 +40,10 @@ afterAll(() => {
 export function makeModelDir(weights = "weights-v1"): string {
   const dir = scratchDir("model-");
   fs.mkdirSync(path.join(dir, "code"));
-  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["BertForSequenceClassification"], id2label: { 0: "Neutral", 1: "Positive", 2: "Negative" } }));
+  fs.writeFileSync(
+    path.join(dir, "config.json"),
+    JSON.stringify({ architectures: ["BertForSequenceClassification"], id2label: { 0: "Neutral", 1: "Positive", 2: "Negative" } }),
+  );
   fs.writeFileSync(path.join(dir, "tokenizer_config.json"), "{}");
   fs.writeFileSync(path.join(dir, "vocab.txt"), "[PAD]\n[UNK]\n");
   fs.writeFileSync(path.join(dir, "model.safetensors"), weights);
@@ -58,7 +61,13 @@ export function defaultModelDir(): string {
 /** Builds the app as `cdktf synth` does, with the given environment, into a scratch directory. */
 export async function synthApp(env: Record<string, string> = {}, context: Record<string, unknown> = {}): Promise<SynthedApp> {
   const scratch = scratchDir("synth-");
-  const prepared = await prepareApp({ env: { MODEL_SOURCE: defaultModelDir(), ...env }, context, buildDir: path.join(scratch, "build") });
+  // A configuration file or a services list names its own model sources.
+  const ownSources = env.APP_CONFIG !== undefined || context.services !== undefined;
+  const prepared = await prepareApp({
+    env: { ...(ownSources ? {} : { MODEL_SOURCE: defaultModelDir() }), ...env },
+    context,
+    buildDir: path.join(scratch, "build"),
+  });
   const app: App = Testing.app({ outdir: path.join(scratch, "cdktf.out"), context });
   buildStacks(app, prepared);
   const synth = (id: string) => Testing.synth(app.node.findChild(id) as TerraformStack);

@@ -1,0 +1,119 @@
+// Every preset in presets/ synthesizes offline (Hub sources ship only the task's code), passes
+// every security rule on every resource, and gives each of its services its own endpoint, Lambda,
+// role, grant and log groups behind the one API.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type SynthedApp, type TerraformJson, resourcesOf, statementsOf, synthApp } from "./synth-app";
+import { SECURITY_RULES } from "./security-rules";
+import { readyExample, taskContract } from "../../contract/task-contracts";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+
+const PRESETS_DIR = path.resolve(__dirname, "..", "..", "presets");
+const PRESETS = fs
+  .readdirSync(PRESETS_DIR)
+  .filter((name) => name.endsWith(".json"))
+  .sort();
+
+interface PresetFile {
+  services: Array<{ name: string; task: string; endpointMode: string }>;
+}
+
+const read = (name: string): PresetFile => JSON.parse(fs.readFileSync(path.join(PRESETS_DIR, name), "utf8")) as PresetFile;
+
+test("the issue's six presets are there", () => {
+  expect(PRESETS).toEqual([
+    "all-in-one.json",
+    "bert-paraphrase-intel.json",
+    "bert-squad-qa.json",
+    "embeddings-serverless.json",
+    "finbert-sentiment.json",
+    "flan-t5-serverless.json",
+  ]);
+});
+
+test("all-in-one serves the five tasks, one route each", () => {
+  expect(
+    read("all-in-one.json")
+      .services.map((s) => s.task)
+      .sort(),
+  ).toEqual(["feature-extraction", "question-answering", "sentence-pair-classification", "text-classification", "text2text-generation"]);
+});
+
+function invokeGrantsByRole(json: TerraformJson): Map<string, string[]> {
+  const grants = new Map<string, string[]>();
+  for (const policy of resourcesOf(json, "aws_iam_role_policy")) {
+    for (const statement of statementsOf(json, policy.policy)) {
+      if (!statement.actions?.includes("sagemaker:InvokeEndpoint")) continue;
+      grants.set(String(policy.role), [...(grants.get(String(policy.role)) ?? []), ...(statement.resources ?? [])]);
+    }
+  }
+  return grants;
+}
+
+describe.each(PRESETS)("preset %s", (preset) => {
+  const services = read(preset).services;
+  let app: SynthedApp;
+  beforeAll(async () => {
+    app = await synthApp({ APP_CONFIG: path.join(PRESETS_DIR, preset) });
+  });
+
+  test.each(Object.entries(SECURITY_RULES))("%s", (_rule, check) => {
+    check([app.bootstrapJson, app.inferenceJson]);
+  });
+
+  test("one API, one stage and one artifact bucket serve every service", () => {
+    expect(resourcesOf(app.inferenceJson, "aws_api_gateway_rest_api")).toHaveLength(1);
+    expect(resourcesOf(app.inferenceJson, "aws_api_gateway_stage")).toHaveLength(1);
+    expect(resourcesOf(app.inferenceJson, "aws_s3_bucket")).toHaveLength(1);
+  });
+
+  test("each service has its own endpoint, Lambda, archive object and route with a request model", () => {
+    for (const type of [
+      "aws_sagemaker_endpoint",
+      "aws_lambda_function",
+      "aws_s3_object",
+      "aws_api_gateway_method",
+      "aws_api_gateway_model",
+    ]) {
+      expect([type, resourcesOf(app.inferenceJson, type).length]).toEqual([type, services.length]);
+    }
+    const paths = resourcesOf(app.inferenceJson, "aws_api_gateway_resource").map((r) => r.path_part);
+    expect(paths.sort()).toEqual(services.map((s) => s.name).sort());
+  });
+
+  test("each Lambda's role may invoke exactly one endpoint, and no two roles the same", () => {
+    const grants = invokeGrantsByRole(app.inferenceJson);
+    expect(grants.size).toBe(services.length);
+    const endpoints = [...grants.values()].map((resources) => {
+      expect(resources).toHaveLength(1);
+      return resources[0];
+    });
+    expect(new Set(endpoints).size).toBe(services.length);
+  });
+
+  test("each Lambda is told its own task and endpoint", () => {
+    const functions = resourcesOf(app.inferenceJson, "aws_lambda_function") as Array<{
+      function_name: string;
+      environment: { variables: Record<string, string> };
+    }>;
+    for (const service of services) {
+      const fn = functions.find((f) => f.function_name.endsWith(`-${service.name}-inference`));
+      expect(fn?.environment.variables.TASK).toBe(service.task === "text-classification" ? undefined : service.task);
+      expect(fn?.environment.variables.ENDPOINT_NAME).toMatch(new RegExp(`inference-endpoint-${service.name}_`));
+    }
+  });
+
+  test("the curl output sends the first route's documented example", () => {
+    const example = JSON.parse(readyExample(taskContract(services[0].task), DEFAULT_REQUEST_LIMITS).body) as Record<string, unknown>;
+    for (const key of Object.keys(example)) expect(app.inferenceJson.output.curl.value).toContain(`"${key}": `);
+    expect(app.inferenceJson.output.curl.value).toContain(`/${services[0].name}"`);
+  });
+
+  test("serverless services get serverless endpoints, the others instances", () => {
+    const configs = resourcesOf(app.inferenceJson, "aws_sagemaker_endpoint_configuration") as Array<{
+      production_variants: Array<Record<string, unknown>>;
+    }>;
+    const serverless = configs.filter((c) => c.production_variants[0].serverless_config !== undefined).length;
+    expect(serverless).toBe(services.filter((s) => s.endpointMode === "serverless").length);
+  });
+});

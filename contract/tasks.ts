@@ -1,0 +1,188 @@
+// One entry per task the app serves: the request contract (zod schema and the API Gateway model
+// derived from it), the body sent to the endpoint and the mapping of its answer. The handler
+// dispatches on the service's task through this table; the stack and local mode read the JSON
+// schema from it, so the gateway and the handler check the same contract.
+import type * as z from "zod/mini";
+import type { Task } from "../lib/tasks";
+import { predictionsFrom, endpointRequest } from "../lambda/sentiment";
+import { type RequestLimits, worstCaseEndpointPayloadBytes } from "./request-limits";
+import { requestBodyJsonSchema, sentimentRequestSchema } from "./text-classification";
+import {
+  embeddingEndpointRequest,
+  embeddingInputs,
+  embeddingRequestJsonSchema,
+  embeddingRequestSchema,
+  embeddingResponseFrom,
+} from "./feature-extraction";
+import {
+  type QuestionAnsweringLimits,
+  type QuestionAnsweringRequest,
+  DEFAULT_QUESTION_ANSWERING_LIMITS,
+  questionAnsweringInputs,
+  questionAnsweringEndpointRequest,
+  questionAnsweringRequestJsonSchema,
+  questionAnsweringRequestSchema,
+  questionAnsweringResponseFrom,
+} from "./question-answering";
+import {
+  type SentencePairLimits,
+  type SentencePairRequest,
+  sentencePairEndpointRequest,
+  sentencePairInputs,
+  sentencePairRequestJsonSchema,
+  sentencePairRequestSchema,
+  sentencePairResponseFrom,
+} from "./sentence-pair-classification";
+import {
+  type GenerationRequest,
+  generationEndpointRequest,
+  generationInputs,
+  generationRequestJsonSchema,
+  generationRequestSchema,
+  generationResponseFrom,
+} from "./text2text-generation";
+
+/** What a route's handler needs to know besides the request. */
+export interface ResponseContext {
+  /** The model's id as clients see it (embeddings answers name it). */
+  readonly modelId: string;
+}
+
+/** The texts a request's character budget (`maxTotalChars`) counts, and the field the 413 names. */
+export interface ChargedTexts {
+  readonly field: string;
+  readonly texts: readonly string[];
+}
+
+/** A task's public contract, for limits given as items per request and characters per text. */
+export interface TaskContract {
+  /** The request body's schema; a parsed body is what `endpointBody` and `response` take. */
+  requestSchema(limits: RequestLimits): z.ZodMiniType;
+  /** The same schema as JSON Schema draft-04, for the API Gateway request model. */
+  requestJsonSchema(limits: RequestLimits): Record<string, unknown>;
+  /** Upper bound of the endpoint request body for requests within `limits`. */
+  worstCasePayloadBytes(limits: RequestLimits): number;
+  /** What of a parsed request counts against `maxTotalChars`. */
+  charged(request: unknown): ChargedTexts;
+  /** The inference toolkit's request body for a parsed request. */
+  endpointBody(request: unknown): unknown;
+  /** The public response for the endpoint's JSON answer; throws BadModelResponseError when it does not fit. */
+  response(output: unknown, request: unknown, context: ResponseContext): unknown;
+}
+
+// JSON escapes a control character or a lone surrogate as `\uXXXX`: 6 bytes per code unit.
+const JSON_BYTES_PER_CHAR = 6;
+/** Generous bound of a body's fixed parts: field names, quotes, commas, the parameters object. */
+const ENVELOPE_BYTES = 256;
+const PER_ITEM_BYTES = 64;
+
+type SentimentRequest = z.infer<ReturnType<typeof sentimentRequestSchema>>;
+const textsOf = (request: SentimentRequest): string[] => (request.text === undefined ? (request.texts ?? []) : [request.text]);
+
+const textClassification: TaskContract = {
+  requestSchema: (limits) => sentimentRequestSchema(limits),
+  requestJsonSchema: requestBodyJsonSchema,
+  worstCasePayloadBytes: worstCaseEndpointPayloadBytes,
+  charged: (request) => {
+    const r = request as SentimentRequest;
+    return { field: r.text === undefined ? "texts" : "text", texts: textsOf(r) };
+  },
+  endpointBody: (request) => endpointRequest(textsOf(request as SentimentRequest)),
+  response: (output, request) => {
+    const r = request as SentimentRequest;
+    return { data: predictionsFrom(output, textsOf(r).length, r.all_scores === true) };
+  },
+};
+
+type EmbeddingRequest = z.infer<ReturnType<typeof embeddingRequestSchema>>;
+const embeddingLimits = (limits: RequestLimits) => ({ maxInputs: limits.maxTexts, maxInputChars: limits.maxTextChars });
+
+const featureExtraction: TaskContract = {
+  requestSchema: (limits) => embeddingRequestSchema(embeddingLimits(limits)),
+  requestJsonSchema: (limits) => embeddingRequestJsonSchema(embeddingLimits(limits)),
+  // {"inputs": [...], "parameters": {"normalize": false}}: the texts plus a small fixed envelope.
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  charged: (request) => {
+    const r = request as EmbeddingRequest;
+    return { field: r.input !== undefined ? "input" : r.text !== undefined ? "text" : "texts", texts: embeddingInputs(r) };
+  },
+  endpointBody: (request) => embeddingEndpointRequest(request as EmbeddingRequest),
+  response: (output, request, context) =>
+    embeddingResponseFrom(output, embeddingInputs(request as EmbeddingRequest).length, context.modelId),
+};
+
+// maxTexts counts items (question/context items, pairs); maxTextChars bounds the longest text
+// (a context, either text of a pair). Questions keep the contract's own bound: the inference
+// code's window leaves room for at most that many question tokens.
+const questionAnsweringLimits = (limits: RequestLimits): QuestionAnsweringLimits => ({
+  maxItems: limits.maxTexts,
+  maxQuestionChars: Math.min(DEFAULT_QUESTION_ANSWERING_LIMITS.maxQuestionChars, limits.maxTextChars),
+  maxContextChars: limits.maxTextChars,
+});
+
+const questionAnswering: TaskContract = {
+  requestSchema: (limits) => questionAnsweringRequestSchema(questionAnsweringLimits(limits)),
+  requestJsonSchema: (limits) => questionAnsweringRequestJsonSchema(questionAnsweringLimits(limits)),
+  worstCasePayloadBytes: (limits) => {
+    const l = questionAnsweringLimits(limits);
+    const chars = Math.min(limits.maxTotalChars, l.maxItems * (l.maxQuestionChars + l.maxContextChars));
+    return ENVELOPE_BYTES + l.maxItems * PER_ITEM_BYTES + chars * JSON_BYTES_PER_CHAR;
+  },
+  charged: (request) => {
+    const r = request as QuestionAnsweringRequest;
+    return {
+      field: r.items === undefined ? "question and context" : "items",
+      texts: questionAnsweringInputs(r).flatMap((item) => [item.question, item.context]),
+    };
+  },
+  endpointBody: (request) => questionAnsweringEndpointRequest(request as QuestionAnsweringRequest),
+  response: (output, request) => questionAnsweringResponseFrom(output, request as QuestionAnsweringRequest),
+};
+
+const sentencePairLimits = (limits: RequestLimits): SentencePairLimits => ({
+  maxPairs: limits.maxTexts,
+  maxTextChars: limits.maxTextChars,
+});
+
+const sentencePairClassification: TaskContract = {
+  requestSchema: (limits) => sentencePairRequestSchema(sentencePairLimits(limits)),
+  requestJsonSchema: (limits) => sentencePairRequestJsonSchema(sentencePairLimits(limits)),
+  worstCasePayloadBytes: (limits) =>
+    ENVELOPE_BYTES +
+    limits.maxTexts * PER_ITEM_BYTES +
+    Math.min(limits.maxTotalChars, 2 * limits.maxTexts * limits.maxTextChars) * JSON_BYTES_PER_CHAR,
+  charged: (request) => {
+    const r = request as SentencePairRequest;
+    return {
+      field: r.pairs === undefined ? "text and text_pair" : "pairs",
+      texts: sentencePairInputs(r).flatMap((pair) => [pair.text, pair.text_pair]),
+    };
+  },
+  endpointBody: (request) => sentencePairEndpointRequest(request as SentencePairRequest),
+  response: (output, request) => sentencePairResponseFrom(output, sentencePairInputs(request as SentencePairRequest).length),
+};
+
+const text2textGeneration: TaskContract = {
+  requestSchema: (limits) => generationRequestSchema(limits),
+  requestJsonSchema: (limits) => generationRequestJsonSchema(limits),
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  charged: (request) => {
+    const r = request as GenerationRequest;
+    return { field: r.text === undefined ? "texts" : "text", texts: generationInputs(r) };
+  },
+  endpointBody: (request) => generationEndpointRequest(request as GenerationRequest),
+  response: (output, request) => generationResponseFrom(output, generationInputs(request as GenerationRequest).length),
+};
+
+/** Every task's contract. */
+export const TASK_CONTRACTS: Readonly<Record<Task, TaskContract>> = {
+  "text-classification": textClassification,
+  "sentence-pair-classification": sentencePairClassification,
+  "question-answering": questionAnswering,
+  "text2text-generation": text2textGeneration,
+  "feature-extraction": featureExtraction,
+};
+
+export function contractOf(task: Task): TaskContract {
+  return TASK_CONTRACTS[task];
+}
