@@ -4,9 +4,8 @@
 import * as z from "zod/mini";
 import { toDraft04JsonSchema } from "./json-schema";
 import type { RequestLimits } from "./request-limits";
+import { noLoneSurrogate } from "./unicode";
 
-// In unicode mode a surrogate pair is one code point, so this matches only unpaired halves.
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
 
@@ -14,8 +13,7 @@ function textSchema(limits: SchemaLimits) {
   return z.string({ error: "must be a string" }).check(
     z.minLength(1, { error: "must not be empty" }),
     z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-    // JSON's "\ud800" escape yields text no UTF-8 encoder (the model's tokenizer) accepts.
-    z.refine((text) => !LONE_SURROGATE.test(text), { error: "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)" }),
+    noLoneSurrogate(),
   );
 }
 
