@@ -23,7 +23,7 @@ interface Document {
 const config = loadConfig({ env: { APP_CONFIG: path.join(REPO, "presets", "all-in-one.json") }, context: {} });
 const routes = apiRoutes(config);
 const document = openApiDocument(config) as unknown as Document;
-const schemaAt = (ref: string) => document.components.schemas[ref.replace("#/components/schemas/", "")];
+const schemaAt = (ref: string, doc: Document = document) => doc.components.schemas[ref.replace("#/components/schemas/", "")];
 
 it("has one route per task, all five", () => {
   expect(routes.map((r) => r.task).sort()).toEqual([
@@ -69,4 +69,23 @@ describe.each(routes.map((route) => [route.path, route] as const))("POST %s", (_
 it("gives each task's response its own schema", () => {
   const refs = routes.map((r) => document.paths[r.path].post.responses["200"].content["application/json"].schema.$ref);
   expect(new Set(refs).size).toBe(routes.length);
+});
+
+it("gives two routes of one task with different limits each their own request schema", () => {
+  const source = "hub:yiyanghkust/finbert-tone@4921590d3c0c3832c0efea24c8381ce0bda7844b";
+  const twoLimits = loadConfig({
+    env: {},
+    context: {
+      services: [
+        { name: "small", task: "text-classification", modelSource: source, maxTexts: 7 },
+        { name: "large", task: "text-classification", modelSource: source, maxTexts: 9 },
+      ],
+    },
+  });
+  const doc = openApiDocument(twoLimits) as unknown as Document;
+  const requestOf = (route: string) => doc.paths[route].post.requestBody.content["application/json"].schema.$ref;
+
+  expect(requestOf("/small")).not.toBe(requestOf("/large"));
+  expect(schemaAt(requestOf("/small"), doc)).toMatchObject({ properties: { texts: { maxItems: 7 } } });
+  expect(schemaAt(requestOf("/large"), doc)).toMatchObject({ properties: { texts: { maxItems: 9 } } });
 });
