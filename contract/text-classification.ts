@@ -6,15 +6,16 @@ import { toDraft04JsonSchema } from "./json-schema";
 import type { RequestLimits } from "./request-limits";
 import { noLoneSurrogate } from "./unicode";
 
-
 type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
 
 function textSchema(limits: SchemaLimits) {
-  return z.string({ error: "must be a string" }).check(
-    z.minLength(1, { error: "must not be empty" }),
-    z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-    noLoneSurrogate(),
-  );
+  return z
+    .string({ error: "must be a string" })
+    .check(
+      z.minLength(1, { error: "must not be empty" }),
+      z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+      noLoneSurrogate(),
+    );
 }
 
 /** Characters in all texts of a request, as `maxTotalChars` counts them. */

@@ -34,7 +34,10 @@ print(module.output_fn(module.predict_fn(module.input_fn(sys.stdin.read(), "appl
 `;
 
 function invokeFixture(task: Task, body: unknown): unknown {
-  const run = spawnSync("python3", ["-c", DRIVER, path.join(FIXTURES, FIXTURE_DIR[task])], { input: JSON.stringify(body), encoding: "utf8" });
+  const run = spawnSync("python3", ["-c", DRIVER, path.join(FIXTURES, FIXTURE_DIR[task])], {
+    input: JSON.stringify(body),
+    encoding: "utf8",
+  });
   if (run.status !== 0) throw new Error(`fixture ${task} failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -49,7 +52,11 @@ function answerTo(task: Task, example: ContractExample): { data: unknown[] } {
 const gatewayModel = (task: Task) => contractOf(task).requestJsonSchema(LIMITS);
 const examplesOf = (task: Task) => taskContract(task).examples(LIMITS);
 const cases = (status: (code: number) => boolean) =>
-  TASKS.flatMap((task) => examplesOf(task).filter((e) => status(e.status)).map((e) => [task, e.name, e] as const));
+  TASKS.flatMap((task) =>
+    examplesOf(task)
+      .filter((e) => status(e.status))
+      .map((e) => [task, e.name, e] as const),
+  );
 
 const parsesAsJson = (body: string) => {
   try {
@@ -85,11 +92,14 @@ describe.each(TASKS)("%s", (task) => {
 });
 
 describe("successful examples", () => {
-  it.each(cases((status) => status === 200))("%s, %s: the request schema and the gateway's JSON schema accept it", (task, _name, example) => {
-    const body: unknown = JSON.parse(example.body);
-    expect(contractOf(task).requestSchema(LIMITS).safeParse(body).error).toBeUndefined();
-    expect(validDraft04(gatewayModel(task), body)).toBe(true);
-  });
+  it.each(cases((status) => status === 200))(
+    "%s, %s: the request schema and the gateway's JSON schema accept it",
+    (task, _name, example) => {
+      const body: unknown = JSON.parse(example.body);
+      expect(contractOf(task).requestSchema(LIMITS).safeParse(body).error).toBeUndefined();
+      expect(validDraft04(gatewayModel(task), body)).toBe(true);
+    },
+  );
 
   it.each(cases((status) => status === 200))(
     "%s, %s: the answer check accepts what the contract maps from the fixture model's answer",
@@ -99,10 +109,13 @@ describe("successful examples", () => {
     },
   );
 
-  it.each(cases((status) => status === 200))("%s, %s: the answer check refuses that answer with one entry missing", (task, _name, example) => {
-    const answer = answerTo(task, example);
-    expect(example.response.safeParse({ ...answer, data: answer.data.slice(1) }).success).toBe(false);
-  });
+  it.each(cases((status) => status === 200))(
+    "%s, %s: the answer check refuses that answer with one entry missing",
+    (task, _name, example) => {
+      const answer = answerTo(task, example);
+      expect(example.response.safeParse({ ...answer, data: answer.data.slice(1) }).success).toBe(false);
+    },
+  );
 });
 
 describe("bad examples", () => {
