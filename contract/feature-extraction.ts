@@ -2,6 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
+import { noLoneSurrogate } from "./unicode";
 
 export interface EmbeddingLimits {
   /** Most inputs in one request. */
@@ -21,6 +22,7 @@ function textSchema(limits: EmbeddingLimits) {
     .check(
       z.minLength(1, { error: "must not be empty" }),
       z.maxLength(limits.maxInputChars, { error: `must be at most ${limits.maxInputChars} characters` }),
+      noLoneSurrogate(),
     );
 }
 
@@ -73,12 +75,21 @@ export function embeddingEndpointRequest(request: EmbeddingRequest): { inputs: s
   return { inputs: embeddingInputs(request), parameters: { normalize: request.normalize ?? true } };
 }
 
-export interface EmbeddingResponse {
-  object: "list";
-  data: Array<{ object: "embedding"; index: number; embedding: number[] }>;
-  model: string;
-  dimensions: number;
-}
+/** Zod schema of a 200 answer, OpenAI-style: one vector per input, in request order, all `dimensions` long. */
+export const embeddingResponseSchema = z.strictObject({
+  object: z.literal("list"),
+  data: z.array(
+    z.strictObject({
+      object: z.literal("embedding"),
+      index: z.int().check(z.gte(0)),
+      embedding: z.array(z.number()).check(z.minLength(1)),
+    }),
+  ),
+  model: z.string(),
+  dimensions: z.int().check(z.gte(1)),
+});
+
+export type EmbeddingResponse = z.infer<typeof embeddingResponseSchema>;
 
 const vectors = z.array(z.array(z.number()).check(z.minLength(1)));
 

@@ -2,6 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
+import { noLoneSurrogate } from "./unicode";
 
 export interface QuestionAnsweringLimits {
   /** Most question/context items in one request. */
@@ -38,7 +39,11 @@ const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
 function textSchema(maxChars: number) {
   return z
     .string({ error: "must be a string" })
-    .check(z.minLength(1, { error: "must not be empty" }), z.maxLength(maxChars, { error: `must be at most ${maxChars} characters` }));
+    .check(
+      z.minLength(1, { error: "must not be empty" }),
+      z.maxLength(maxChars, { error: `must be at most ${maxChars} characters` }),
+      noLoneSurrogate(),
+    );
 }
 
 /** Zod schema of the request body; `questionAnsweringRequestJsonSchema` is derived from it. */
@@ -110,28 +115,32 @@ export function questionAnsweringEndpointRequest(request: QuestionAnsweringReque
   return { inputs: questionAnsweringInputs(request), parameters: { top_k: request.top_k ?? 1 } };
 }
 
-export interface Answer {
-  /** The context's text between `start` and `end`. */
-  answer: string;
-  score: number;
-  /** Character offsets into the context, as the model server counts them (Unicode code points). */
-  start: number;
-  end: number;
-}
+const answerShape = {
+  /** The context's text between `start` and `end` (word pieces merged). */
+  answer: z.string(),
+  score: z.number().check(z.gte(0), z.lte(1)),
+  /**
+   * Offsets into the context in UTF-16 code units, as JavaScript indexes strings and as the
+   * character limits count: `context.slice(start, end) === answer`. The inference code
+   * (model/tasks/question-answering) converts them from Python's code points, so a character
+   * outside the Basic Multilingual Plane (an emoji) before the answer counts two.
+   */
+  start: z.int().check(z.gte(0)),
+  end: z.int().check(z.gte(0)),
+};
+const inOrder = z.refine<{ start: number; end: number }>((found) => found.start <= found.end, { error: "start must not be after end" });
 
-export interface QuestionAnsweringResponse {
-  /** One answer per item; with `top_k`, a list of up to `top_k` answers per item, best first. */
-  data: Answer[] | Answer[][];
-}
+// The endpoint's answers: extra fields are dropped, so the mapped answer is the public one.
+const answer = z.object(answerShape).check(inOrder);
+const publicAnswer = z.strictObject(answerShape).check(inOrder);
 
-const answer = z
-  .object({
-    answer: z.string(),
-    score: z.number().check(z.gte(0), z.lte(1)),
-    start: z.int().check(z.gte(0)),
-    end: z.int().check(z.gte(0)),
-  })
-  .check(z.refine((found) => found.start <= found.end, { error: "start must not be after end" }));
+/** Zod schema of a 200 answer: per item its best answer; with `top_k`, a list of up to `top_k` answers per item, best first. */
+export const questionAnsweringResponseSchema = z.strictObject({
+  data: z.union([z.array(publicAnswer), z.array(z.array(publicAnswer))]),
+});
+
+export type Answer = z.infer<typeof publicAnswer>;
+export type QuestionAnsweringResponse = z.infer<typeof questionAnsweringResponseSchema>;
 
 /**
  * The endpoint's answer for `request` as the public response: each item's best answer, or its

@@ -2,6 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
+import { noLoneSurrogate } from "./unicode";
 
 export interface SentencePairLimits {
   /** Most pairs in one request. */
@@ -26,6 +27,7 @@ function textSchema(limits: SentencePairLimits) {
     .check(
       z.minLength(1, { error: "must not be empty" }),
       z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+      noLoneSurrogate(),
     );
 }
 
@@ -90,19 +92,17 @@ export function sentencePairEndpointRequest(request: SentencePairRequest): { inp
   return { inputs: sentencePairInputs(request) };
 }
 
-export interface LabelScore {
-  label: string;
-  score: number;
-}
-
-export interface SentencePairResponse {
-  data: LabelScore[];
-}
-
-const labelScore = z.object({
+const labelScoreShape = {
   label: z.string().check(z.minLength(1)),
   score: z.number().check(z.gte(0), z.lte(1)),
-});
+};
+
+/** Zod schema of a 200 answer: each pair's best label, in request order. */
+export const sentencePairResponseSchema = z.strictObject({ data: z.array(z.strictObject(labelScoreShape)) });
+
+export type SentencePairResponse = z.infer<typeof sentencePairResponseSchema>;
+
+const labelScore = z.object(labelScoreShape);
 // Per pair: every label ranked (model/tasks/sentence-pair-classification) or the top one.
 const perPair = z.union([labelScore, z.array(labelScore).check(z.minLength(1))]);
 

@@ -5,16 +5,14 @@ import type * as z from "zod/mini";
 import type { RequestLimits } from "./request-limits";
 import { sentimentRequestSchema, sentimentResponseSchema } from "./text-classification";
 import { sentimentExamples } from "./text-classification-examples";
-import {
-  embeddingExamples,
-  embeddingResponseSchema,
-  generationExamples,
-  generationResponseSchema,
-  questionAnsweringExamples,
-  questionAnsweringResponseSchema,
-  sentencePairExamples,
-  sentencePairResponseSchema,
-} from "./task-examples";
+import { embeddingResponseSchema } from "./feature-extraction";
+import { embeddingExamples } from "./feature-extraction-examples";
+import { questionAnsweringResponseSchema } from "./question-answering";
+import { questionAnsweringExamples } from "./question-answering-examples";
+import { sentencePairResponseSchema } from "./sentence-pair-classification";
+import { sentencePairExamples } from "./sentence-pair-classification-examples";
+import { generationResponseSchema } from "./text2text-generation";
+import { generationExamples } from "./text2text-generation-examples";
 import { HANDLER_CONTRACTS as HANDLED } from "./tasks";
 
 /** One documented request and what the API answers to it. */

@@ -1,6 +1,7 @@
 // The documented requests of the text-classification route (README "The API"), with what each
 // must be answered: `npm run smoke` sends them, the OpenAPI document shows them.
 import * as z from "zod/mini";
+import { LONE_SURROGATE_TEXT } from "./example-helpers";
 import type { RequestLimits } from "./request-limits";
 import { errorResponseSchema, type SentimentResponse, sentimentResponseSchema } from "./text-classification";
 import type { ContractExample } from "./task-contracts";
@@ -27,6 +28,7 @@ export function sentimentExamples(limits: RequestLimits): ContractExample[] {
     bad("an unknown field", JSON.stringify({ text: TEXT, lang: "en" })),
     bad(`${limits.maxTexts + 1} texts`, JSON.stringify({ texts: Array.from({ length: limits.maxTexts + 1 }, () => "x") })),
     bad("an empty text", JSON.stringify({ text: "" })),
+    bad("a lone UTF-16 surrogate", JSON.stringify({ text: LONE_SURROGATE_TEXT })),
     bad("a body that is not JSON", "{not json"),
   ];
 }

@@ -4,19 +4,18 @@
 import * as z from "zod/mini";
 import { toDraft04JsonSchema } from "./json-schema";
 import type { RequestLimits } from "./request-limits";
-
-// In unicode mode a surrogate pair is one code point, so this matches only unpaired halves.
-const LONE_SURROGATE = /\p{Surrogate}/u;
+import { noLoneSurrogate } from "./unicode";
 
 type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
 
 function textSchema(limits: SchemaLimits) {
-  return z.string({ error: "must be a string" }).check(
-    z.minLength(1, { error: "must not be empty" }),
-    z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-    // JSON's "\ud800" escape yields text no UTF-8 encoder (the model's tokenizer) accepts.
-    z.refine((text) => !LONE_SURROGATE.test(text), { error: "must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff)" }),
-  );
+  return z
+    .string({ error: "must be a string" })
+    .check(
+      z.minLength(1, { error: "must not be empty" }),
+      z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+      noLoneSurrogate(),
+    );
 }
 
 /** Characters in all texts of a request, as `maxTotalChars` counts them. */

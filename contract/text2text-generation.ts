@@ -2,6 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
+import { noLoneSurrogate } from "./unicode";
 
 export interface GenerationLimits {
   /** Most texts in one request. */
@@ -27,6 +28,7 @@ function textSchema(limits: GenerationLimits) {
     .check(
       z.minLength(1, { error: "must not be empty" }),
       z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
+      noLoneSurrogate(),
     );
 }
 
@@ -99,9 +101,10 @@ export function generationEndpointRequest(request: GenerationRequest): { inputs:
   return { inputs: generationInputs(request), parameters: { ...request.parameters } };
 }
 
-export interface GenerationResponse {
-  data: Array<{ generated_text: string }>;
-}
+/** Zod schema of a 200 answer: one generated text per input, in request order. */
+export const generationResponseSchema = z.strictObject({ data: z.array(z.strictObject({ generated_text: z.string() })) });
+
+export type GenerationResponse = z.infer<typeof generationResponseSchema>;
 
 const generations = z.array(z.object({ generated_text: z.string() }));
 

@@ -2,6 +2,7 @@
 // with (requests) and answers with (responses), and the routes and auth mode of the configuration.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import * as z from "zod/mini";
 import type { AppConfig } from "../config";
 import { errorResponseSchema } from "../contract/text-classification";
@@ -64,7 +65,25 @@ function securityScheme(authMode: AppConfig["api"]["authMode"]): [string, Json] 
   return ["api_key", { type: "apiKey", name: "x-api-key", in: "header", description: "The usage plan's API key" }];
 }
 
-function operation(route: ApiRoute, contract: TaskContract, errors: ReturnType<typeof errorResponses>): Json {
+/**
+ * The component name of a route's `schema`: `base` (e.g. `SentimentRequest`), shared by the
+ * routes whose schema is the same; a route whose limits make it differ gets its own, named
+ * after its path (`FinanceSentimentRequest`).
+ */
+function componentName(schemas: Json, base: string, schema: Json, route: ApiRoute): string {
+  for (const name of [base, `${pascal(route.path)}${base}`]) {
+    if (schemas[name] === undefined) schemas[name] = schema;
+    if (isDeepStrictEqual(schemas[name], schema)) return name;
+  }
+  throw new Error(`OpenAPI: two routes named like ${route.path} publish different ${base} schemas`);
+}
+
+function operation(
+  route: ApiRoute,
+  contract: TaskContract,
+  names: { request: string; response: string },
+  errors: ReturnType<typeof errorResponses>,
+): Json {
   const examples = Object.fromEntries(
     contract
       .examples(route.limits)
@@ -75,11 +94,11 @@ function operation(route: ApiRoute, contract: TaskContract, errors: ReturnType<t
     operationId: `${route.method.toLowerCase()}${pascal(route.path)}`,
     summary: contract.summary,
     description: `Hugging Face task ${route.task}. Stack output ${route.outputName} has this route's URL and a ready request.`,
-    requestBody: { required: true, content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Request`), examples } } },
+    requestBody: { required: true, content: { "application/json": { schema: ref("schemas", names.request), examples } } },
     responses: {
       "200": {
         description: "One answer per input, in request order",
-        content: { "application/json": { schema: ref("schemas", `${contract.schemaName}Response`) } },
+        content: { "application/json": { schema: ref("schemas", names.response) } },
       },
       ...Object.fromEntries(Object.entries(errors).map(([status, e]) => [status, ref("responses", e.name)])),
     },
@@ -94,9 +113,11 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     const contract = taskContract(route.task);
-    schemas[`${contract.schemaName}Request`] = jsonSchema(contract.requestSchema(route.limits), "input");
-    schemas[`${contract.schemaName}Response`] = jsonSchema(contract.responseSchema, "output");
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, contract, errors) };
+    const names = {
+      request: componentName(schemas, `${contract.schemaName}Request`, jsonSchema(contract.requestSchema(route.limits), "input"), route),
+      response: componentName(schemas, `${contract.schemaName}Response`, jsonSchema(contract.responseSchema, "output"), route),
+    };
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, contract, names, errors) };
   }
   const server = options.serverUrl
     ? { url: options.serverUrl }

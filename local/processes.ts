@@ -8,13 +8,13 @@ import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { bundleLambda } from "../lib/lambda-bundle";
 import { checkModelForTask } from "../lib/prepare-model";
 import { UserError } from "../lib/errors";
+import { servingEnvironment } from "../lib/container-env";
 import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { containerTask, handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
-import { servingEnvironment } from "../lib/container-env";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;

@@ -6,10 +6,14 @@ import http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+import { taskContract } from "../../contract/task-contracts";
 import { closeServer, listen, readBody } from "../../local/http";
 import { API_KEY, FIXTURE_MODEL, killCli, REPO_ROOT, type RunningCli, startCli } from "./support";
 
 const run = promisify(execFile);
+// The route's documented examples, then the two API-key cases the stage must refuse.
+const CASES = taskContract("text-classification").examples(DEFAULT_REQUEST_LIMITS).length + 2;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "smoke-"));
 let cli: RunningCli | undefined;
 
@@ -78,7 +82,7 @@ it("passes every documented case against npm start with the fixture model", asyn
   ]) {
     expect(result.stdout).toMatch(new RegExp(`POST /v1/sentiment +${name} +\\d{3} +\\d{3} +\\d+ ms +ok`));
   }
-  expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
+  expect(result.stdout).toContain(`${CASES} cases, ${CASES} passed, 0 failed`);
 });
 
 it("reads the routes, their task and the API key from a deploy's outputs file", async () => {
@@ -92,7 +96,7 @@ it("reads the routes, their task and the API key from a deploy's outputs file", 
   const result = await smoke(["--outputs", outputs]);
 
   expect(result.code).toBe(0);
-  expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
+  expect(result.stdout).toContain(`${CASES} cases, ${CASES} passed, 0 failed`);
 });
 
 it("reads the outputs as terraform output -json prints them", async () => {
@@ -104,7 +108,7 @@ it("reads the outputs as terraform output -json prints them", async () => {
   const result = await smoke(["--outputs", outputs]);
 
   expect(result.code).toBe(0);
-  expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
+  expect(result.stdout).toContain(`${CASES} cases, ${CASES} passed, 0 failed`);
 });
 
 it("exits 1 and names every missing behaviour when the gateway answers wrong", async () => {
@@ -117,7 +121,7 @@ it("exits 1 and names every missing behaviour when the gateway answers wrong", a
     expect(result.stdout).toContain('FAIL POST /v1/sentiment "an unknown field": expected status 400, got 200');
     expect(result.stdout).toMatch(/FAIL POST \/v1\/sentiment "a batch of two": unexpected answer .*expected 2 prediction/);
     expect(result.stdout).toMatch(/POST \/v1\/sentiment +one text +200 +200 +\d+ ms +ok/);
-    expect(result.stdout).toContain("10 cases, 1 passed, 9 failed");
+    expect(result.stdout).toContain(`${CASES} cases, 1 passed, ${CASES - 1} failed`);
   } finally {
     await gateway.close();
   }

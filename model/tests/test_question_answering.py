@@ -62,6 +62,12 @@ class BestSpansTest(unittest.TestCase):
         self.assertEqual(qa.best_spans([1, 2], [1, 2], [False, False], [(0, 0), (0, 0)], 30), [])
 
 
+class Utf16OffsetTest(unittest.TestCase):
+    def test_a_character_outside_the_bmp_counts_two_code_units(self):
+        context = "a\U0001F600b"
+        self.assertEqual([qa.utf16_offset(context, i) for i in range(4)], [0, 1, 3, 4])
+
+
 class OutputFnTest(unittest.TestCase):
     def test_json(self):
         answer = [{"answer": "x", "score": 1.0, "start": 0, "end": 1}]
@@ -109,6 +115,14 @@ class RealModelTest(unittest.TestCase):
             self.assertGreater(answer["score"], 0.0)
             self.assertLessEqual(answer["score"], 1.0)
         self.assertEqual([a["score"] for a in answers], sorted((a["score"] for a in answers), reverse=True))
+
+    def test_offsets_after_a_character_outside_the_bmp_count_utf16_code_units(self):
+        context = "\U0001F4C8 revenue rose; the needles"
+        [answer] = self.run_request({"question": "where is the needle?", "context": context}, self.needle_bundle())
+        self.assertEqual(answer["answer"], "needles")
+        utf16 = context.encode("utf-16-le")
+        self.assertEqual(answer["start"], context.index("needles") + 1)
+        self.assertEqual(utf16[2 * answer["start"] : 2 * answer["end"]].decode("utf-16-le"), "needles")
 
     def test_a_long_context_is_read_in_windows_to_its_end(self):
         context = "the hay stack " * 400 + "and the needles"

@@ -4,7 +4,9 @@ Written against the model class, not pipeline(): transformers 5 removed the ques
 pipeline, while the inference container runs 4.x. Contexts longer than the window are read in
 overlapping windows (`stride` tokens shared between neighbours), never truncated away; an
 answer is the context text between the character offsets of its first and last token, so word
-pieces come back merged and `start`/`end` index the context as sent.
+pieces come back merged and `start`/`end` index the context as sent, counted in UTF-16 code units
+(what JavaScript's string indexes and the API's character limits count; Python counts code points,
+so a character outside the BMP, an emoji, counts twice).
 
 Request:  {"inputs": {"question", "context"} | [{"question", "context"}, ...],
            "parameters": {"top_k": 1-20, "max_answer_len": 1-512 tokens}}
@@ -180,7 +182,12 @@ def predict_fn(data: Request, bundle: ModelBundle) -> Any:
 
 
 def _answer(context: str, start: int, end: int, score: float) -> Dict[str, Any]:
-    return {"answer": context[start:end], "score": score, "start": start, "end": end}
+    return {"answer": context[start:end], "score": score, "start": utf16_offset(context, start), "end": utf16_offset(context, end)}
+
+
+def utf16_offset(text: str, index: int) -> int:
+    """The UTF-16 code-unit offset of code-point offset `index` in `text` (the API's clients index in UTF-16)."""
+    return len(text[:index].encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _softmax(values: Sequence[float], mask: Sequence[bool]) -> List[float]:
