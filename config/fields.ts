@@ -237,7 +237,7 @@ export const FIELDS = {
     env: "MAX_TOTAL_CHARS",
     default: DEFAULT_REQUEST_LIMITS.maxTotalChars,
     schema: int(1, 1_000_000),
-    doc: "most characters in all texts of one request together (413 above it); bounds the model's work per request, see Request limits",
+    doc: "most characters in all texts of one request together, each text counted up to the 512 its model reads (whole for question answering; 413 above it); bounds the model's work per request, see Request limits",
   },
   logRequestText: { env: "LOG_REQUEST_TEXT", default: false, schema: bool, doc: "log request texts (debug only)" },
   tags: {

@@ -6,7 +6,7 @@
 import type * as z from "zod/mini";
 import type { Task } from "../lib/tasks";
 import { predictionsFrom, endpointRequest } from "../lambda/sentiment";
-import { type RequestLimits, worstCaseEndpointPayloadBytes } from "./request-limits";
+import { MODEL_WINDOW_CHARS, type RequestLimits, worstCaseChars, worstCaseEndpointPayloadBytes } from "./request-limits";
 import { requestBodyJsonSchema, sentimentRequestSchema } from "./text-classification";
 import {
   embeddingEndpointRequest,
@@ -53,6 +53,8 @@ export interface ResponseContext {
 export interface ChargedTexts {
   readonly field: string;
   readonly texts: readonly string[];
+  /** Each text counts up to this many characters where the model truncates it to its window; unset: whole. */
+  readonly readsAtMost?: number;
 }
 
 /** A task's public contract, for limits given as items per request and characters per text. */
@@ -83,10 +85,10 @@ const textsOf = (request: SentimentRequest): string[] => (request.text === undef
 const textClassification: HandlerContract = {
   requestSchema: (limits) => sentimentRequestSchema(limits),
   requestJsonSchema: requestBodyJsonSchema,
-  worstCasePayloadBytes: worstCaseEndpointPayloadBytes,
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits, MODEL_WINDOW_CHARS),
   charged: (request) => {
     const r = request as SentimentRequest;
-    return { field: r.text === undefined ? "texts" : "text", texts: textsOf(r) };
+    return { field: r.text === undefined ? "texts" : "text", texts: textsOf(r), readsAtMost: MODEL_WINDOW_CHARS };
   },
   endpointBody: (request) => endpointRequest(textsOf(request as SentimentRequest)),
   response: (output, request) => {
@@ -102,10 +104,11 @@ const featureExtraction: HandlerContract = {
   requestSchema: (limits) => embeddingRequestSchema(embeddingLimits(limits)),
   requestJsonSchema: (limits) => embeddingRequestJsonSchema(embeddingLimits(limits)),
   // {"inputs": [...], "parameters": {"normalize": false}}: the texts plus a small fixed envelope.
-  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits, MODEL_WINDOW_CHARS) + ENVELOPE_BYTES,
   charged: (request) => {
     const r = request as EmbeddingRequest;
-    return { field: r.input !== undefined ? "input" : r.text !== undefined ? "text" : "texts", texts: embeddingInputs(r) };
+    const field = r.input !== undefined ? "input" : r.text !== undefined ? "text" : "texts";
+    return { field, texts: embeddingInputs(r), readsAtMost: MODEL_WINDOW_CHARS };
   },
   endpointBody: (request) => embeddingEndpointRequest(request as EmbeddingRequest),
   response: (output, request, context) =>
@@ -151,12 +154,14 @@ const sentencePairClassification: HandlerContract = {
   worstCasePayloadBytes: (limits) =>
     ENVELOPE_BYTES +
     limits.maxTexts * PER_ITEM_BYTES +
-    Math.min(limits.maxTotalChars, 2 * limits.maxTexts * limits.maxTextChars) * JSON_BYTES_PER_CHAR,
+    worstCaseChars(2 * limits.maxTexts, limits.maxTextChars, limits.maxTotalChars, MODEL_WINDOW_CHARS) * JSON_BYTES_PER_CHAR,
   charged: (request) => {
     const r = request as SentencePairRequest;
     return {
       field: r.pairs === undefined ? "text and text_pair" : "pairs",
       texts: sentencePairInputs(r).flatMap((pair) => [pair.text, pair.text_pair]),
+      // A pair is cut to one window (longer side first): each side reads at most a window.
+      readsAtMost: MODEL_WINDOW_CHARS,
     };
   },
   endpointBody: (request) => sentencePairEndpointRequest(request as SentencePairRequest),
@@ -166,10 +171,10 @@ const sentencePairClassification: HandlerContract = {
 const text2textGeneration: HandlerContract = {
   requestSchema: (limits) => generationRequestSchema(limits),
   requestJsonSchema: (limits) => generationRequestJsonSchema(limits),
-  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits) + ENVELOPE_BYTES,
+  worstCasePayloadBytes: (limits) => worstCaseEndpointPayloadBytes(limits, MODEL_WINDOW_CHARS) + ENVELOPE_BYTES,
   charged: (request) => {
     const r = request as GenerationRequest;
-    return { field: r.text === undefined ? "texts" : "text", texts: generationInputs(r) };
+    return { field: r.text === undefined ? "texts" : "text", texts: generationInputs(r), readsAtMost: MODEL_WINDOW_CHARS };
   },
   endpointBody: (request) => generationEndpointRequest(request as GenerationRequest),
   response: (output, request) => generationResponseFrom(output, generationInputs(request as GenerationRequest).length),

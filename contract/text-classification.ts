@@ -18,11 +18,6 @@ function textSchema(limits: SchemaLimits) {
     );
 }
 
-/** Characters in all texts of a request, as `maxTotalChars` counts them. */
-export function totalChars(texts: readonly string[]): number {
-  return texts.reduce((sum, text) => sum + text.length, 0);
-}
-
 const ALLOWED_FIELDS = '"text", "texts", "all_scores"';
 
 /** Zod schema of the request body; `requestBodyJsonSchema` is derived from it. */

@@ -1,9 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { z } from "zod";
 import type * as zm from "zod/mini";
-import type { RequestLimits } from "../contract/request-limits";
+import { chargedChars, type RequestLimits } from "../contract/request-limits";
 import type { ChargedTexts } from "../contract/tasks";
-import { totalChars } from "../contract/text-classification";
 import { ClientError } from "./errors";
 
 export type RequestSchema = zm.ZodMiniType;
@@ -56,12 +55,14 @@ export function parseRequest<S extends RequestSchema>(
   if (!parsed.success) {
     throw new ClientError(400, describe(parsed.error.issues));
   }
-  const { field, texts } = charged(parsed.data);
-  const total = totalChars(texts);
+  const { field, texts, readsAtMost } = charged(parsed.data);
+  const total = chargedChars(texts, readsAtMost);
   if (total > limits.maxTotalChars) {
+    const counted =
+      readsAtMost === undefined ? "characters in all" : `characters in all (each text counted up to ${readsAtMost}, what the model reads)`;
     throw new ClientError(
       413,
-      `${field}: ${total} characters in all, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`,
+      `${field}: ${total} ${counted}, over the limit of ${limits.maxTotalChars} per request (maxTotalChars); send fewer or shorter texts`,
     );
   }
   return parsed.data;

@@ -1,5 +1,5 @@
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../../contract/limits";
-import { DEFAULT_REQUEST_LIMITS, worstCaseEndpointPayloadBytes } from "../../contract/request-limits";
+import { chargedChars, DEFAULT_REQUEST_LIMITS, MODEL_WINDOW_CHARS, worstCaseEndpointPayloadBytes } from "../../contract/request-limits";
 import { endpointRequest } from "../../lambda/sentiment";
 
 const limits = { maxTexts: 3, maxTextChars: 5, maxTotalChars: 15 };
@@ -29,5 +29,26 @@ describe("request limits", () => {
     const bytes = Buffer.byteLength(JSON.stringify(endpointRequest(texts)));
 
     expect(bytes).toBeLessThanOrEqual(worstCaseEndpointPayloadBytes(limits));
+  });
+
+  it("counts each text whole, or up to the characters the model reads when it truncates", () => {
+    expect(chargedChars(["abc", "x".repeat(1_000)])).toBe(1_003);
+    expect(chargedChars(["abc", "x".repeat(1_000)], MODEL_WINDOW_CHARS)).toBe(3 + 512);
+  });
+
+  it("bounds the endpoint body of a maximal request whose long texts count only up to the window", () => {
+    const capped = { maxTexts: 6, maxTextChars: 100, maxTotalChars: 50 };
+    // floor(50 / 20) = 2 texts may be longer than the cap; the rest fill the budget whole.
+    const texts = ["\u0001".repeat(100), "\u0001".repeat(100), "\u0001".repeat(5), "\u0001".repeat(5)];
+    expect(chargedChars(texts, 20)).toBe(50);
+
+    const bytes = Buffer.byteLength(JSON.stringify(endpointRequest(texts)));
+
+    expect(bytes).toBeLessThanOrEqual(worstCaseEndpointPayloadBytes(capped, 20));
+    expect(worstCaseEndpointPayloadBytes(capped, 20)).toBeLessThan(worstCaseEndpointPayloadBytes({ ...capped, maxTotalChars: 600 }, 20));
+  });
+
+  it("keeps the worst-case default request, long texts counted up to the window, under SageMaker's 6 MB payload limit", () => {
+    expect(worstCaseEndpointPayloadBytes(DEFAULT_REQUEST_LIMITS, MODEL_WINDOW_CHARS)).toBeLessThan(MAX_ENDPOINT_PAYLOAD_BYTES / 3);
   });
 });

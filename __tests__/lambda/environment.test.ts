@@ -62,7 +62,7 @@ describe("fromEnvironment", () => {
 
   it("counts the payload from the total-character limit when that is the tighter one", () => {
     expect(
-      fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "100000" }).limits.maxTexts,
+      fromEnvironment({ ENDPOINT_NAME: "finbert", MAX_TEXTS: "100", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "20000" }).limits.maxTexts,
     ).toBe(100);
   });
 });

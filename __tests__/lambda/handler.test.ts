@@ -340,9 +340,32 @@ describe("request size and text encoding", () => {
 
     expect(result.statusCode).toBe(413);
     expect(parseBody(result)).toEqual({
-      message: "texts: 31 characters in all, over the limit of 30 per request (maxTotalChars); send fewer or shorter texts",
+      message:
+        "texts: 31 characters in all (each text counted up to 512, what the model reads), over the limit of 30 per request (maxTotalChars); send fewer or shorter texts",
       requestId: API_REQUEST_ID,
     });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("counts a text only up to the 512 characters the model reads of it, so one long article is answered", async () => {
+    const defaults = await loadHandler(fake.url, { MAX_TEXTS: "32", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "4000" });
+
+    const result = await defaults(apiEvent({ body: JSON.stringify({ text: "word ".repeat(2_000) }) }), lambdaContext());
+
+    expect(result.statusCode).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("answers 413 when the texts' readable parts together exceed the limit", async () => {
+    const defaults = await loadHandler(fake.url, { MAX_TEXTS: "32", MAX_TEXT_CHARS: "10000", MAX_TOTAL_CHARS: "4000" });
+
+    const result = await defaults(
+      apiEvent({ body: JSON.stringify({ texts: Array.from({ length: 8 }, () => "x".repeat(600)) }) }),
+      lambdaContext(),
+    );
+
+    expect(result.statusCode).toBe(413);
+    expect(parseBody(result).message).toMatch(/^texts: 4096 characters in all \(each text counted up to 512/);
     expect(fake.requests).toHaveLength(0);
   });
 
