@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { type AppConfig, describeModelSource, loadConfig, readCdktfContext } from "./config";
 import { describeError } from "./lib/errors";
+import { describeChoice } from "./lib/instance-choice";
 import { OPENAPI_FILE, writeOpenApi } from "./lib/openapi";
 import { type PreparedModel, prepareModel, projectCodeFiles } from "./lib/prepare-model";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
@@ -62,6 +63,13 @@ async function main(): Promise<void> {
   prepared.config.services.forEach((service, i) => {
     for (const warning of prepared.models[i].warnings) console.warn(`warning: ${describeModelSource(service.model.source)}: ${warning}`);
   });
+  for (const service of prepared.config.services) {
+    if (service.instanceChoice) {
+      console.log(
+        `instanceType auto for route ${service.routePath}: ${describeChoice(service.instanceChoice.choice, service.instanceChoice.sizeFrom)}`,
+      );
+    }
+  }
   const app = new App();
   buildStacks(app, prepared);
   app.synth();

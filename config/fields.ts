@@ -8,6 +8,9 @@ import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../constructs/lo
 import { QUANTIZATIONS } from "../lib/container-env";
 import { TASKS } from "../lib/tasks";
 
+/** `instanceType` value that has synth choose the type from the model's size (lib/instance-choice.ts). */
+export const AUTO_INSTANCE_TYPE = "auto";
+
 /** Tasks a service may name; `sentiment-analysis` is the pipeline's alias of text-classification. */
 export const SUPPORTED_TASKS = [...TASKS, "sentiment-analysis"] as const;
 
@@ -121,11 +124,25 @@ export const FIELDS = {
   instanceType: {
     env: "INSTANCE_TYPE",
     default: ENDPOINT_DEFAULTS.realTime.instanceType,
-    schema: pattern(
-      /^ml\.(?!inf|trn)[a-z0-9]+\.[a-z0-9]+$/,
-      "a SageMaker instance type such as ml.m5.large (Inferentia/Trainium need Neuron images, not supported)",
-    ),
-    doc: "real-time instance type; `ml.g*`/`ml.p*` select the GPU image",
+    schema: z
+      .string({ error: "must be a string" })
+      .refine(
+        (v) => v === AUTO_INSTANCE_TYPE || /^ml\.(?!inf|trn)[a-z0-9]+\.[a-z0-9]+$/.test(v),
+        "must be a SageMaker instance type such as ml.m5.large, or `auto` (Inferentia/Trainium need Neuron images, not supported)",
+      ),
+    doc: 'real-time instance type; `ml.g*`/`ml.p*` select the GPU image; `auto`: the cheapest type in the region that holds the model (see "Instance choice")',
+  },
+  maxHourlyUsd: {
+    env: "MAX_HOURLY_USD",
+    default: undefined,
+    schema: z.optional(z.coerce.number({ error: "must be a number" }).positive("must be more than 0")),
+    doc: "with `instanceType: auto`: the most one instance may cost per hour (USD, on-demand); unset: no limit",
+  },
+  modelSizeMb: {
+    env: "MODEL_SIZE_MB",
+    default: undefined,
+    schema: z.optional(int(1, 1_000_000)),
+    doc: "with `instanceType: auto` and a `hub:` or `s3://` source: the weights' size in MB (10^6 bytes), which synth cannot read offline; `npm run model:size -- hub:<id>@<rev>` prints it",
   },
   instanceCount: {
     env: "INSTANCE_COUNT",
@@ -263,6 +280,8 @@ export const SERVICE_FIELDS = [
   "endpointMode",
   "instanceType",
   "instanceCount",
+  "maxHourlyUsd",
+  "modelSizeMb",
   "serverlessMemoryMb",
   "serverlessMaxConcurrency",
   "serverlessProvisionedConcurrency",

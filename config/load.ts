@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { z } from "zod";
-import { FIELDS, type FieldName, type RawConfig, SERVICE_FIELDS, SERVICE_NAME, type ServiceFieldName } from "./fields";
+import { AUTO_INSTANCE_TYPE, FIELDS, type FieldName, type RawConfig, SERVICE_FIELDS, SERVICE_NAME, type ServiceFieldName } from "./fields";
 import { type ModelSource, parseModelSource } from "./model-source";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
 import type { RequestLimits } from "../contract/request-limits";
@@ -12,6 +12,8 @@ import { UserError } from "../lib/errors";
 import { type Task, TaskMismatchError, inferTask, resolveTask } from "../lib/tasks";
 import { modelArchiveFacts, modelDirectoryFacts } from "../lib/prepare-model";
 import { instanceSpec, type Quantization } from "../lib/container-env";
+import { chooseInstance, type InstanceChoice, InstanceChoiceError } from "../lib/instance-choice";
+import { archiveModelSize, directoryModelSize, type ModelSize } from "../lib/model-size";
 
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
@@ -32,6 +34,8 @@ export interface ServiceConfig {
     readonly image: DlcImage;
   };
   readonly endpoint: EndpointConfig;
+  /** Set where `instanceType` was `auto`: the choice the endpoint's type came from, and the size it rests on. */
+  readonly instanceChoice?: ChosenInstance;
   readonly limits: Readonly<RequestLimits>;
   readonly lambda: {
     /** Unset when the user set none: the function construct's default applies. */
@@ -164,6 +168,63 @@ function serviceTask(c: ServiceRaw, source: ModelSource, legacy: boolean, where:
   return {
     problem: `${where("task")}: required: the model's config.json cannot be read at synth (${source.kind === "directory" || source.kind === "archive" ? `no readable config.json in ${source.path}` : `a ${source.kind} source`})`,
   };
+}
+
+export interface ChosenInstance {
+  readonly choice: InstanceChoice;
+  /** Where the model's size was read: the weights files and their place, or `modelSizeMb`. */
+  readonly sizeFrom: string;
+}
+
+/** The weights' size: measured from a directory or archive; given by `modelSizeMb` for what synth cannot read. */
+function modelSize(c: ServiceRaw, source: ModelSource, where: Where): ModelSize | string {
+  const measurable = source.kind === "directory" || source.kind === "archive";
+  if (measurable && c.modelSizeMb !== undefined) {
+    return `${where("modelSizeMb")}: a ${source.kind}'s weights are measured; modelSizeMb is for hub: and s3:// sources`;
+  }
+  if (c.modelSizeMb !== undefined) return { bytes: c.modelSizeMb * 1e6, files: [], from: `modelSizeMb ${c.modelSizeMb}` };
+  if (!measurable) {
+    const hint =
+      source.kind === "hub" ? `; \`npm run model:size -- hub:${source.modelId}@${source.revision}\` prints it from the Hub's listing` : "";
+    return `${where("modelSizeMb")}: required with instanceType auto and a ${source.kind} source, whose size synth does not read (it stays offline)${hint}`;
+  }
+  try {
+    return source.kind === "directory" ? directoryModelSize(source.path) : archiveModelSize(source.path);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return `${where("instanceType")}: auto cannot size the model: ${e.message}`;
+  }
+}
+
+/**
+ * The service with a concrete instance type: `auto` becomes the cheapest type in the region that
+ * holds the model (lib/instance-choice.ts); `maxHourlyUsd` and `modelSizeMb` without `auto` are refused.
+ */
+function resolveInstanceType(
+  c: ServiceRaw,
+  task: Task,
+  source: ModelSource,
+  region: string,
+  where: Where,
+): { c: ServiceRaw; chosen?: ChosenInstance } | { problem: string } {
+  const auto = c.endpointMode === "real-time" && c.instanceType === AUTO_INSTANCE_TYPE;
+  if (!auto) {
+    for (const name of ["maxHourlyUsd", "modelSizeMb"] as const) {
+      if (c[name] !== undefined) return { problem: `${where(name)}: only used with endpointMode real-time and instanceType auto` };
+    }
+    return { c };
+  }
+  const size = modelSize(c, source, where);
+  if (typeof size === "string") return { problem: size };
+  try {
+    // Only the text-classification code (model/code/inference.py) quantizes; the other tasks load float32.
+    const quantization = task === "text-classification" ? c.quantization : "none";
+    const choice = chooseInstance({ region, modelBytes: size.bytes, quantization, maxHourlyUsd: c.maxHourlyUsd });
+    return { c: { ...c, instanceType: choice.chosen.instanceType }, chosen: { choice, sizeFrom: size.from } };
+  } catch (e) {
+    if (!(e instanceof InstanceChoiceError)) throw e;
+    return { problem: `${where("instanceType")}: auto: ${e.message}` };
+  }
 }
 
 /** Serverless endpoints run CPU images only; real-time ones follow the instance type. */
@@ -309,21 +370,32 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
     const parsed = parseFields(SERVICE_FIELDS, input.raw, input.where);
     problems.push(...parsed.problems);
     if (parsed.values === undefined || app.values === undefined) continue;
-    const c = parsed.values;
-    const source = parseModelSource(c.modelSource);
+    const source = parseModelSource(parsed.values.modelSource);
     if (typeof source === "string") {
-      problems.push(`${input.where("modelSource")}: ${source}; got '${c.modelSource}'`);
+      problems.push(`${input.where("modelSource")}: ${source}; got '${parsed.values.modelSource}'`);
       continue;
     }
-    const resolved = serviceTask(c, source, input.name === undefined, input.where);
-    const image = resolveImage(app.values.region, app.values, c);
-    if ("problem" in resolved) problems.push(resolved.problem);
-    if (typeof image === "string") problems.push(image);
-    if ("problem" in resolved || typeof image === "string") continue;
+    const resolved = serviceTask(parsed.values, source, input.name === undefined, input.where);
+    if ("problem" in resolved) {
+      problems.push(resolved.problem);
+      continue;
+    }
     const { task } = resolved;
+    const sized = resolveInstanceType(parsed.values, task, source, app.values.region, input.where);
+    if ("problem" in sized) {
+      problems.push(sized.problem);
+      continue;
+    }
+    const { c, chosen } = sized;
+    const image = resolveImage(app.values.region, app.values, c);
+    if (typeof image === "string") {
+      problems.push(image);
+      continue;
+    }
     const own = serviceProblems(c, task, input.where);
     problems.push(...own);
-    if (own.length === 0) services.push(shapeService(c, input.name, task, source, image, app.values));
+    if (own.length === 0)
+      services.push({ ...shapeService(c, input.name, task, source, image, app.values), ...(chosen && { instanceChoice: chosen }) });
   }
   if (app.values?.bootstrapStateInBucket && app.values.stateBucket === "") {
     problems.push(`${topLevel("bootstrapStateInBucket")}: needs stateBucket, the bucket the bootstrap stack created`);

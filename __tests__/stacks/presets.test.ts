@@ -20,13 +20,14 @@ interface PresetFile {
 
 const read = (name: string): PresetFile => JSON.parse(fs.readFileSync(path.join(PRESETS_DIR, name), "utf8")) as PresetFile;
 
-test("the issue's six presets are there", () => {
+test("the issue's six presets and the real-time Flan-T5 are there", () => {
   expect(PRESETS).toEqual([
     "all-in-one.json",
     "bert-paraphrase-intel.json",
     "bert-squad-qa.json",
     "embeddings-serverless.json",
     "finbert-sentiment.json",
+    "flan-t5-realtime.json",
     "flan-t5-serverless.json",
   ]);
 });
@@ -116,4 +117,13 @@ describe.each(PRESETS)("preset %s", (preset) => {
     const serverless = configs.filter((c) => c.production_variants[0].serverless_config !== undefined).length;
     expect(serverless).toBe(services.filter((s) => s.endpointMode === "serverless").length);
   });
+});
+
+test("flan-t5-realtime's endpoint runs on the type synth chose: the cheapest that holds Flan-T5 base for its workers", async () => {
+  const app = await synthApp({ APP_CONFIG: path.join(PRESETS_DIR, "flan-t5-realtime.json") });
+  const [config] = resourcesOf(app.inferenceJson, "aws_sagemaker_endpoint_configuration") as Array<{
+    production_variants: Array<Record<string, unknown>>;
+  }>;
+  expect(read("flan-t5-realtime.json").services[0]).toMatchObject({ instanceType: "auto" });
+  expect(config.production_variants[0].instance_type).toBe("ml.m5.large");
 });
