@@ -5,9 +5,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
+import { taskContract } from "../../contract/task-contracts";
+import { smokeCases } from "../../lib/smoke";
 import { FIXTURE_MODEL, killCli, REPO_ROOT, type RunningCli, startCli } from "./support";
 
 const run = promisify(execFile);
+// The route's documented examples, then no token and a token with a bad signature (one route: no other route's scope).
+const CASES = taskContract("text-classification").examples(DEFAULT_REQUEST_LIMITS).length + 2;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "smoke-cognito-"));
 const CLIENT_ID = "local-client-0123456789abcd";
 const CLIENT_SECRET = "local-secret-0123456789abcdefghijklmnopqrstuvwxyz0123";
@@ -81,7 +86,7 @@ it("npm run smoke gets a token itself and passes every documented case, refusing
   expect(result.stdout).toMatch(/POST \/v1\/sentiment +one text +200 +200 +\d+ ms +ok/);
   expect(result.stdout).toMatch(/POST \/v1\/sentiment +no token +401 +401 +\d+ ms +ok/);
   expect(result.stdout).toMatch(/POST \/v1\/sentiment +a token with a bad signature +401 +401 +\d+ ms +ok/);
-  expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
+  expect(result.stdout).toContain(`${CASES} cases, ${CASES} passed, 0 failed`);
 });
 
 it("npm run smoke reads token URL, client id and secret and the route's scope from a deploy's outputs file", async () => {
@@ -96,7 +101,7 @@ it("npm run smoke reads token URL, client id and secret and the route's scope fr
   const result = await smoke(["--outputs", outputs]);
 
   expect(result.code).toBe(0);
-  expect(result.stdout).toContain("10 cases, 10 passed, 0 failed");
+  expect(result.stdout).toContain(`${CASES} cases, ${CASES} passed, 0 failed`);
 });
 
 it("npm run smoke fails the cases, naming the token endpoint's answer, when the client secret is wrong", async () => {
@@ -124,4 +129,21 @@ it("npm run smoke says how to read the client secret when the outputs file has n
 
   expect(result.code).toBe(2);
   expect(result.stderr).toContain(`pass --client-secret "$(${command})"`);
+});
+
+it("with several routes, smoke also sends each route a token for another route's scope and expects 401", () => {
+  const auth = { mode: "cognito" as const, tokenUrl: "http://127.0.0.1:1/oauth2/token", clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+  const route = (path: string) => ({
+    label: `POST /v1/${path}`,
+    url: `http://127.0.0.1:1/v1/${path}`,
+    task: "text-classification",
+    scope: `finbert-api/${path}`,
+  });
+  const cases = smokeCases([route("a"), route("b")], auth, () => DEFAULT_REQUEST_LIMITS);
+
+  const crossed = cases.filter((c) => c.example.name === "a token for another route's scope");
+  expect(crossed.map((c) => [c.route.scope, c.tokenScope, c.credentials, c.example.status])).toEqual([
+    ["finbert-api/a", "finbert-api/b", "valid", 401],
+    ["finbert-api/b", "finbert-api/a", "valid", 401],
+  ]);
 });
