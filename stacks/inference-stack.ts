@@ -182,7 +182,8 @@ export class InferenceStack extends TerraformStack {
   /**
    * `stage_url`, per route `route_<path>` (URL, task, auth mode, a ready body and curl line) and,
    * in api-key mode, the key itself as a sensitive `api_key` (written to an outputs file only with
-   * `--outputs-file-include-sensitive-outputs`): what `npm run smoke` and `npm run openapi` read.
+   * `--outputs-file-include-sensitive-outputs`; in cognito mode each route's `scope` and the
+   * token outputs instead): what `npm run smoke` and `npm run openapi` read.
    */
   private addRouteOutputs(api: InferenceApi, config: AppConfig, auth: RouteAuth): void {
     new TerraformOutput(this, "stage_url", { value: api.stage.invokeUrl, description: "Base URL of every route" });
