@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_REQUEST_LIMITS } from "../contract/request-limits";
 import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
 import { API_DEFAULTS } from "../constructs/api-defaults";
+import { TOKEN_AUTH_DEFAULTS } from "../constructs/token-auth-defaults";
 import { ENDPOINT_DEFAULTS } from "../constructs/endpoint-defaults";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../constructs/log-retention";
@@ -183,8 +184,14 @@ export const FIELDS = {
   authMode: {
     env: "AUTH_MODE",
     default: API_DEFAULTS.authMode,
-    schema: oneOf(["api-key", "iam"] as const),
-    doc: "`api-key` (usage plan key in `x-api-key`) or `iam` (SigV4-signed requests)",
+    schema: oneOf(["api-key", "iam", "cognito"] as const),
+    doc: "`api-key` (usage plan key in `x-api-key`), `iam` (SigV4-signed requests) or `cognito` (OAuth 2.0 client-credentials access token with the route's scope; see Cognito authorization)",
+  },
+  accessTokenMinutes: {
+    env: "ACCESS_TOKEN_MINUTES",
+    default: TOKEN_AUTH_DEFAULTS.accessTokenMinutes,
+    schema: int(TOKEN_AUTH_DEFAULTS.minAccessTokenMinutes, TOKEN_AUTH_DEFAULTS.maxAccessTokenMinutes),
+    doc: "authMode `cognito`: lifetime of an access token in minutes (5-1440)",
   },
   throttleBurstLimit: {
     env: "THROTTLE_BURST_LIMIT",

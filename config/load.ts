@@ -55,7 +55,10 @@ export interface AppConfig {
   /** The bootstrap stack keeps its own state in `stateBucket` too. */
   readonly bootstrapStateInBucket: boolean;
   /** What the one API, key, usage plan and stage share. */
-  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">>;
+  readonly api: Required<Pick<InferenceApiProps, "stageName" | "authMode" | "throttle" | "quotaPerDay" | "executionLogging">> & {
+    /** Access token lifetime (auth mode `cognito`; local mode's tokens too). */
+    readonly accessTokenMinutes: number;
+  };
   /** At least one; names and routes unique. */
   readonly services: readonly ServiceConfig[];
   readonly manageApiGatewayAccount: boolean;
@@ -413,6 +416,7 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
       throttle: { burstLimit: a.throttleBurstLimit, rateLimit: a.throttleRateLimit },
       quotaPerDay: a.quotaPerDay,
       executionLogging: a.executionLogging,
+      accessTokenMinutes: a.accessTokenMinutes,
     },
     services,
     manageApiGatewayAccount: a.manageApiGatewayAccount,

@@ -6,6 +6,7 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayModel } from "@cdktf/provider-aws/lib/api-gateway-model";
 import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayAuthorizer } from "@cdktf/provider-aws/lib/api-gateway-authorizer";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
 import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
@@ -36,6 +37,8 @@ export interface InferenceRoute {
   readonly requestSchema: Readonly<Record<string, unknown>>;
   /** @default - none, required */
   readonly handler: RouteHandler;
+  /** Full OAuth scope (`<resource server>/<name>`) an access token must carry to call this route. @default - none; required with authMode `cognito` */
+  readonly authorizationScope?: string;
 }
 
 export interface InferenceApiProps {
@@ -45,8 +48,14 @@ export interface InferenceApiProps {
   readonly routes: readonly InferenceRoute[];
   /** @default `v1` (API_DEFAULTS.stageName) */
   readonly stageName?: string;
-  /** `api-key`: usage-plan key in `x-api-key`; `iam`: SigV4-signed requests. @default `api-key` (API_DEFAULTS.authMode) */
-  readonly authMode?: "api-key" | "iam";
+  /**
+   * `api-key`: usage-plan key in `x-api-key`; `iam`: SigV4-signed requests; `cognito`: an access
+   * token of `userPoolArn` carrying the route's `authorizationScope` in `Authorization`.
+   * @default `api-key` (API_DEFAULTS.authMode)
+   */
+  readonly authMode?: "api-key" | "iam" | "cognito";
+  /** The user pool whose access tokens authorize requests. @default - none; required with authMode `cognito` */
+  readonly userPoolArn?: string;
   /** Stage and usage-plan throttling. @default burst 20, rate 10 per second (API_DEFAULTS.throttle) */
   readonly throttle?: { readonly burstLimit: number; readonly rateLimit: number };
   /** Requests per day per API key; 0 for none. @default 10,000 (API_DEFAULTS.quotaPerDay) */
@@ -58,7 +67,7 @@ export interface InferenceApiProps {
 }
 
 /** The props with every default filled in. */
-type ApiSettings = InferenceApiProps & Required<Omit<InferenceApiProps, "name" | "routes">>;
+type ApiSettings = InferenceApiProps & Required<Omit<InferenceApiProps, "name" | "routes" | "userPoolArn">>;
 
 function withDefaults(props: InferenceApiProps): ApiSettings {
   return {
@@ -117,6 +126,7 @@ export class InferenceApi extends Construct {
     if (paths.length === 0) throw new Error(`${this.node.path}: give at least one route`);
     const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
     if (repeated !== undefined) throw new Error(`${this.node.path}: route path '${repeated}' is given twice`);
+    checkCognitoProps(this.node.path, props);
 
     this.api = new ApiGatewayRestApi(this, "api", {
       name: props.name,
@@ -138,7 +148,17 @@ export class InferenceApi extends Construct {
           responseTemplates: { "application/json": responseTemplate(r.message) },
         }),
     );
-    const routes = props.routes.map((route, i) => this.addRoute(route, i, props, validator));
+    const authorizer =
+      props.authMode === "cognito"
+        ? new ApiGatewayAuthorizer(this, "authorizer", {
+            restApiId,
+            name: "cognito",
+            type: "COGNITO_USER_POOLS",
+            providerArns: [props.userPoolArn as string],
+            identitySource: "method.request.header.Authorization",
+          })
+        : undefined;
+    const routes = props.routes.map((route, i) => this.addRoute(route, i, props, validator, authorizer));
 
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId,
@@ -153,6 +173,7 @@ export class InferenceApi extends Construct {
               routes.map((r) => r.modelName),
             ),
             validator.id,
+            ...(authorizer ? [authorizer.id] : []),
             ...routes.flatMap((r) => [r.method.id, r.integration.id, r.integration.uri]),
             ...[...this.resources.values()].map((r) => r.id),
             ...responses.map((r) => r.id),
@@ -205,7 +226,13 @@ export class InferenceApi extends Construct {
     return `${this.stage.invokeUrl}/${path}`;
   }
 
-  private addRoute(route: InferenceRoute, i: number, props: ApiSettings, validator: ApiGatewayRequestValidator) {
+  private addRoute(
+    route: InferenceRoute,
+    i: number,
+    props: ApiSettings,
+    validator: ApiGatewayRequestValidator,
+    authorizer: ApiGatewayAuthorizer | undefined,
+  ) {
     const restApiId = this.api.id;
     // The first route keeps the ids and names of the one-route API this construct grew from.
     const suffix = i === 0 ? "" : `-${i}`;
@@ -221,7 +248,10 @@ export class InferenceApi extends Construct {
       restApiId,
       resourceId: resource.id,
       httpMethod: "POST",
-      authorization: props.authMode === "iam" ? "AWS_IAM" : "NONE",
+      authorization: METHOD_AUTHORIZATION[props.authMode],
+      authorizerId: authorizer?.id,
+      // With scopes, API Gateway takes access tokens (not ID tokens) and checks their scope claim.
+      authorizationScopes: authorizer && route.authorizationScope ? [route.authorizationScope] : undefined,
       apiKeyRequired: props.authMode === "api-key",
       requestValidatorId: validator.id,
       requestModels: { "application/json": model.name },
@@ -281,6 +311,21 @@ export class InferenceApi extends Construct {
   }
 }
 
+/** The method's `authorization` per auth mode; `api-key` methods require the key instead. */
+const METHOD_AUTHORIZATION = { "api-key": "NONE", iam: "AWS_IAM", cognito: "COGNITO_USER_POOLS" } as const;
+
+function checkCognitoProps(path: string, props: ApiSettings): void {
+  if (props.authMode !== "cognito") {
+    if (props.userPoolArn !== undefined || props.routes.some((r) => r.authorizationScope !== undefined)) {
+      throw new Error(`${path}: userPoolArn and authorizationScope belong to authMode 'cognito'; got authMode '${props.authMode}'`);
+    }
+    return;
+  }
+  if (props.userPoolArn === undefined) throw new Error(`${path}: authMode 'cognito' needs userPoolArn`);
+  const unscoped = props.routes.find((r) => r.authorizationScope === undefined);
+  if (unscoped !== undefined) throw new Error(`${path}: authMode 'cognito' needs an authorizationScope on route '${unscoped.path}'`);
+}
+
 function responseTemplate(message: string): string {
   return `{"message": ${message}, "requestId": "$context.requestId"}`;
 }
@@ -290,6 +335,7 @@ function servedHash(props: ApiSettings, modelNames: readonly string[]): string {
   const served = {
     authMode: props.authMode,
     routes: props.routes.map((r, i) => ({
+      scope: r.authorizationScope,
       path: r.path,
       model: modelNames[i],
       schema: JSON.stringify(r.requestSchema),

@@ -15,6 +15,8 @@ export const OPENAPI_FILE = "openapi.json";
 export interface OpenApiOptions {
   /** The deployed stage's URL (`stage_url` output); default: a URL template with the API id as a variable. */
   readonly serverUrl?: string;
+  /** Auth mode `cognito`: the user pool's token endpoint (`token_url` output); default: a placeholder naming the output. */
+  readonly tokenUrl?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -32,13 +34,23 @@ function errorResponses(authMode: AppConfig["api"]["authMode"]): Record<string, 
       description:
         "The body is not JSON or breaks the request schema (API Gateway's validator or the handler; the message names the field)",
     },
-    "403": {
-      name: "Forbidden",
-      description:
-        authMode === "iam"
-          ? "Missing or invalid SigV4 signature, or the caller may not invoke this API"
-          : "Missing or wrong API key (x-api-key)",
-    },
+    ...(authMode === "cognito"
+      ? {
+          "401": {
+            name: "Unauthorized",
+            description:
+              "No access token in Authorization, or one that is invalid, expired (message: The incoming token has expired) or lacks this route's scope",
+          },
+        }
+      : {
+          "403": {
+            name: "Forbidden",
+            description:
+              authMode === "iam"
+                ? "Missing or invalid SigV4 signature, or the caller may not invoke this API"
+                : "Missing or wrong API key (x-api-key)",
+          },
+        }),
     "413": { name: "PayloadTooLarge", description: "Body over API Gateway's 10 MB payload limit" },
     "415": { name: "UnsupportedMediaType", description: "Content-Type is not application/json" },
     "429": { name: "TooManyRequests", description: "Over the stage's throttling or the API key's daily quota" },
@@ -49,7 +61,22 @@ function errorResponses(authMode: AppConfig["api"]["authMode"]): Record<string, 
   };
 }
 
-function securityScheme(authMode: AppConfig["api"]["authMode"]): [string, Json] {
+function securityScheme(config: AppConfig, routes: readonly ApiRoute[], options: OpenApiOptions): [string, Json] {
+  const { authMode } = config.api;
+  if (authMode === "cognito") {
+    const tokenUrl = options.tokenUrl ?? `https://TOKEN-URL-OUTPUT.auth.${config.region}.amazoncognito.com/oauth2/token`;
+    return [
+      "cognito",
+      {
+        type: "oauth2",
+        description:
+          "Amazon Cognito access token (client-credentials grant with the app client's id and secret), sent as `Authorization: Bearer <token>`. The token URL is the stack's token_url output.",
+        flows: {
+          clientCredentials: { tokenUrl, scopes: Object.fromEntries(routes.map((r) => [r.scope, `${r.method} ${r.path} (${r.task})`])) },
+        },
+      },
+    ];
+  }
   if (authMode === "iam") {
     return [
       "sigv4",
@@ -83,6 +110,7 @@ function operation(
   contract: TaskContract,
   names: { request: string; response: string },
   errors: ReturnType<typeof errorResponses>,
+  security: Json[] | undefined,
 ): Json {
   const examples = Object.fromEntries(
     contract
@@ -94,6 +122,7 @@ function operation(
     operationId: `${route.method.toLowerCase()}${pascal(route.path)}`,
     summary: contract.summary,
     description: `Hugging Face task ${route.task}. Stack output ${route.outputName} has this route's URL and a ready request.`,
+    ...(security && { security }),
     requestBody: { required: true, content: { "application/json": { schema: ref("schemas", names.request), examples } } },
     responses: {
       "200": {
@@ -108,7 +137,9 @@ function operation(
 export function openApiDocument(config: AppConfig, options: OpenApiOptions = {}): Json {
   const routes = apiRoutes(config);
   const errors = errorResponses(config.api.authMode);
-  const [schemeName, scheme] = securityScheme(config.api.authMode);
+  const [schemeName, scheme] = securityScheme(config, routes, options);
+  // In cognito mode each route requires its own scope.
+  const securityOf = (route: ApiRoute) => (config.api.authMode === "cognito" ? [{ [schemeName]: [route.scope] }] : undefined);
   const schemas: Json = { ErrorResponse: jsonSchema(errorResponseSchema, "output") };
   const paths: Record<string, Json> = {};
   for (const route of routes) {
@@ -117,7 +148,10 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
       request: componentName(schemas, `${contract.schemaName}Request`, jsonSchema(contract.requestSchema(route.limits), "input"), route),
       response: componentName(schemas, `${contract.schemaName}Response`, jsonSchema(contract.responseSchema, "output"), route),
     };
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route, contract, names, errors) };
+    paths[route.path] = {
+      ...paths[route.path],
+      [route.method.toLowerCase()]: operation(route, contract, names, errors, securityOf(route)),
+    };
   }
   const server = options.serverUrl
     ? { url: options.serverUrl }
@@ -134,7 +168,7 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
       description: "Hugging Face model inference on a SageMaker endpoint. Every error answer is JSON {message, requestId}.",
     },
     servers: [server],
-    security: [{ [schemeName]: [] }],
+    ...(config.api.authMode !== "cognito" && { security: [{ [schemeName]: [] }] }),
     paths,
     components: {
       schemas,

@@ -6,6 +6,7 @@ import * as z from "zod/mini";
 import type { RequestLimits } from "../contract/request-limits";
 import { errorResponseSchema } from "../contract/text-classification";
 import { type ContractExample, readyExample, taskContract } from "../contract/task-contracts";
+import { clientCredentialsToken } from "./token-client";
 
 /** Credentials as the signer takes them, e.g. the SDK's default provider chain. */
 export type CredentialProvider = ConstructorParameters<typeof SignatureV4>[0]["credentials"];
@@ -16,19 +17,25 @@ export interface SmokeRoute {
   /** Full URL of the route. */
   readonly url: string;
   readonly task: string;
+  /** The OAuth scope the route requires (auth mode `cognito`). */
+  readonly scope?: string;
 }
 
 /** How requests authenticate: what the stage requires. */
 export type SmokeAuth =
   | { readonly mode: "api-key"; readonly apiKey: string }
   | { readonly mode: "iam"; readonly region: string; readonly credentials: CredentialProvider }
-  | { readonly mode: "token"; readonly token: string };
+  | { readonly mode: "token"; readonly token: string }
+  /** Access tokens from the user pool's token endpoint (client-credentials grant), one per scope. */
+  | { readonly mode: "cognito"; readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: string };
 
 export interface SmokeCase {
   readonly route: SmokeRoute;
   readonly example: ContractExample;
   /** `none` or `wrong`: a case the stage must refuse. */
   readonly credentials: "valid" | "none" | "wrong";
+  /** Auth mode `cognito`: the scope the case's token is requested for. @default the route's scope */
+  readonly tokenScope?: string;
 }
 
 export interface SmokeResult {
@@ -49,29 +56,66 @@ export function smokeCases(routes: readonly SmokeRoute[], auth: SmokeAuth, limit
     const contract = taskContract(route.task);
     const documented = contract.examples(limits).map((example): SmokeCase => ({ route, example, credentials: "valid" }));
     const body = readyExample(contract, limits).body;
-    const refused = (name: string, status: number, credentials: "none" | "wrong"): SmokeCase => ({
+    const refused = (name: string, status: number, credentials: SmokeCase["credentials"], tokenScope?: string): SmokeCase => ({
       route,
       example: { name, body, status, response: errorResponseSchema },
       credentials,
+      tokenScope,
     });
-    const authCases =
-      auth.mode === "api-key"
-        ? [refused("no API key", 403, "none"), refused("a wrong API key", 403, "wrong")]
-        : auth.mode === "iam"
-          ? [refused("unsigned", 403, "none")]
-          : [refused("no token", 401, "none")];
-    return [...documented, ...authCases];
+    switch (auth.mode) {
+      case "api-key":
+        return [...documented, refused("no API key", 403, "none"), refused("a wrong API key", 403, "wrong")];
+      case "iam":
+        return [...documented, refused("unsigned", 403, "none")];
+      case "token":
+        return [...documented, refused("no token", 401, "none")];
+    }
+    // cognito: API Gateway's Cognito authorizer answers 401 to a token without the method's scope too.
+    const other = routes.find((r) => r.scope !== undefined && r.scope !== route.scope)?.scope;
+    return [
+      ...documented,
+      refused("no token", 401, "none"),
+      refused("a token with a bad signature", 401, "wrong"),
+      ...(other === undefined ? [] : [refused("a token for another route's scope", 401, "valid", other)]),
+    ];
   });
+}
+
+const tokenCache = new WeakMap<SmokeAuth, Map<string, Promise<string>>>();
+
+/** An access token for `scope`, requested once per scope and run. */
+function cachedToken(auth: Extract<SmokeAuth, { mode: "cognito" }>, scope: string, timeoutMs: number): Promise<string> {
+  const cache = tokenCache.get(auth) ?? new Map<string, Promise<string>>();
+  tokenCache.set(auth, cache);
+  let token = cache.get(scope);
+  if (token === undefined) {
+    token = clientCredentialsToken(auth, scope, timeoutMs);
+    cache.set(scope, token);
+  }
+  return token;
+}
+
+/** The token with its signature's first character changed: still well formed, no longer valid. */
+function tamper(token: string): string {
+  const dot = token.lastIndexOf(".");
+  const first = token[dot + 1];
+  return `${token.slice(0, dot + 1)}${first === "A" ? "B" : "A"}${token.slice(dot + 2)}`;
 }
 
 async function authHeaders(
   auth: SmokeAuth,
-  credentials: SmokeCase["credentials"],
+  smokeCase: SmokeCase,
   url: URL,
   headers: Record<string, string>,
   body: string,
+  timeoutMs: number,
 ): Promise<Record<string, string>> {
+  const { credentials } = smokeCase;
   if (credentials === "none") return headers;
+  if (auth.mode === "cognito") {
+    const token = await cachedToken(auth, smokeCase.tokenScope ?? smokeCase.route.scope ?? "", timeoutMs);
+    return { ...headers, authorization: `Bearer ${credentials === "valid" ? token : tamper(token)}` };
+  }
   if (auth.mode === "api-key") return { ...headers, "x-api-key": credentials === "valid" ? auth.apiKey : `wrong-${auth.apiKey}` };
   if (auth.mode === "token") return { ...headers, authorization: `Bearer ${credentials === "valid" ? auth.token : "wrong"}` };
   return signRequest(auth, url, headers, body);
@@ -124,7 +168,7 @@ export async function runCase(smokeCase: SmokeCase, auth: SmokeAuth, timeoutMs: 
   const base = { route: route.label, name: example.name, expected: example.status };
   const started = performance.now();
   try {
-    const headers = await authHeaders(auth, smokeCase.credentials, url, { "content-type": "application/json" }, example.body);
+    const headers = await authHeaders(auth, smokeCase, url, { "content-type": "application/json" }, example.body, timeoutMs);
     const reply = await fetch(url, { method: "POST", headers, body: example.body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await reply.text();
     const latencyMs = Math.round(performance.now() - started);

@@ -6,8 +6,12 @@ import { type ApiIdentity, eventRequest, proxyEvent } from "./api-event";
 import { closeServer, listen, readBody, sendJson } from "./http";
 import type { InvokeOutcome } from "./lambda-host";
 import { bodyValidator } from "./request-validator";
+import type { TokenService } from "./token-service";
 
-export type GatewayAuth = { mode: "api-key"; apiKey: string } | { mode: "iam" };
+export type GatewayAuth = { mode: "api-key"; apiKey: string } | { mode: "iam" } | { mode: "cognito"; tokens: TokenService };
+
+/** Where the local gateway serves the Cognito token endpoint (auth mode `cognito`), as the hosted domain does. */
+export const TOKEN_PATH = "/oauth2/token";
 
 /** One `POST` route and the function behind it. */
 export interface GatewayRoute {
@@ -16,6 +20,8 @@ export interface GatewayRoute {
   /** The draft-04 request model of the route's POST method. */
   requestSchema: Record<string, unknown>;
   invoke(event: APIGatewayProxyEvent): Promise<InvokeOutcome>;
+  /** The OAuth scope an access token must carry (auth mode `cognito`). */
+  scope?: string;
 }
 
 export interface GatewayOptions {
@@ -32,6 +38,8 @@ export interface LocalGateway {
   routeUrl: string;
   /** Every route's URL, keyed by its resource path without the leading slash. */
   routeUrls: Readonly<Record<string, string>>;
+  /** `http://127.0.0.1:<port>/oauth2/token` in auth mode `cognito`. */
+  tokenUrl?: string;
   close(): Promise<void>;
 }
 
@@ -59,7 +67,12 @@ const proxyResult = z.object({
   isBase64Encoded: z.boolean().optional(),
 });
 
-function checkAuth(auth: GatewayAuth, req: http.IncomingMessage): string | null {
+function checkAuth(auth: GatewayAuth, req: http.IncomingMessage, route: GatewayRoute): string | null {
+  if (auth.mode === "cognito") {
+    const verdict = auth.tokens.check(req.headers.authorization, route.scope as string);
+    if (!verdict.ok) throw new GatewayError(401, "UnauthorizedException", verdict.message);
+    return null;
+  }
   if (auth.mode === "iam") {
     // SigV4 signatures are not verified locally; an unsigned request is refused as API Gateway does.
     if (!req.headers.authorization?.startsWith("AWS4-HMAC-SHA256 ")) throw missingToken();
@@ -90,10 +103,14 @@ function reply(res: http.ServerResponse, outcome: InvokeOutcome, log: (line: str
 
 /**
  * A loopback API Gateway REST API with Lambda proxy routes: same path, API-key (or SigV4
- * presence) check, request validation and error bodies as the deployed API.
+ * presence, or Cognito access token and scope) check, request validation and error bodies as the
+ * deployed API; in auth mode `cognito` also the user pool's token endpoint.
  */
 export async function startGateway(options: GatewayOptions): Promise<LocalGateway> {
   const { api } = options;
+  const unscoped = options.routes.find((r) => r.scope === undefined);
+  if (options.auth.mode === "cognito" && unscoped !== undefined)
+    throw new Error(`auth mode cognito: route ${unscoped.resourcePath} has no scope`);
   const routes = new Map(
     options.routes.map((route) => [
       `/${api.stageName}${route.resourcePath}`,
@@ -103,9 +120,15 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
-    const route = routes.get(new URL(req.url ?? "/", "http://localhost").pathname);
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (options.auth.mode === "cognito" && path === TOKEN_PATH && req.method === "POST") {
+      const answer = options.auth.tokens.tokenRequest(req.headers, body);
+      sendJson(res, answer.status, answer.body);
+      return;
+    }
+    const route = routes.get(path);
     if (route === undefined || req.method !== "POST") throw missingToken();
-    const apiKey = checkAuth(options.auth, req);
+    const apiKey = checkAuth(options.auth, req, route);
     if (body.length > MAX_BODY_BYTES) throw new GatewayError(413, "RequestTooLarge", "Request Too Long");
     const problem = route.bodyProblem(body);
     if (problem !== null) throw new GatewayError(400, "BadRequestException", problem);
@@ -130,5 +153,6 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   const routeUrls = Object.fromEntries(
     options.routes.map((r) => [r.resourcePath.slice(1), `http://127.0.0.1:${port}/${api.stageName}${r.resourcePath}`]),
   );
-  return { routeUrl: Object.values(routeUrls)[0], routeUrls, close: () => closeServer(server, 10_000) };
+  const tokenUrl = options.auth.mode === "cognito" ? `http://127.0.0.1:${port}${TOKEN_PATH}` : undefined;
+  return { routeUrl: Object.values(routeUrls)[0], routeUrls, tokenUrl, close: () => closeServer(server, 10_000) };
 }

@@ -5,6 +5,7 @@ import { describeError, UsageError } from "../lib/errors";
 import { readyExample, taskContract } from "../contract/task-contracts";
 import { generateApiKey, loadLocalConfig, modelDirsFor, prefixedLog } from "./cli";
 import { type HttpReply, request } from "./http";
+import { clientCredentialsToken } from "../lib/token-client";
 import { type LocalStack, startStack } from "./processes";
 
 const HELP = `Usage: npm run invoke -- ['<json body>'] [options]
@@ -60,6 +61,25 @@ function show(reply: HttpReply): string {
   return `HTTP ${reply.status}\n${body}`;
 }
 
+/** What the local gateway wants: the key, a SigV4-shaped header, or an access token from its token endpoint. */
+async function authHeaders(stack: LocalStack, apiKey: string): Promise<Record<string, string>> {
+  switch (stack.auth.mode) {
+    case "api-key":
+      return { "x-api-key": apiKey };
+    case "iam":
+      return { authorization: PLACEHOLDER_SIGV4 };
+    case "cognito": {
+      const { clientId, clientSecret } = stack.auth.tokens;
+      const token = await clientCredentialsToken(
+        { tokenUrl: stack.tokenUrl ?? "", clientId, clientSecret },
+        stack.services[0].scope ?? "",
+        10_000,
+      );
+      return { authorization: `Bearer ${token}` };
+    }
+  }
+}
+
 async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   if (opts.help) {
@@ -99,11 +119,7 @@ async function main(): Promise<number> {
     }
     const stack: LocalStack = first;
     try {
-      const sent = send(
-        stack.routeUrl,
-        body,
-        stack.auth.mode === "api-key" ? { "x-api-key": apiKey } : { authorization: PLACEHOLDER_SIGV4 },
-      );
+      const sent = authHeaders(stack, apiKey).then((headers) => send(stack.routeUrl, body, headers));
       const outcome = await Promise.race([sent, signalled]);
       if (typeof outcome === "string") return 128 + os.constants.signals[outcome];
       reply = outcome;

@@ -10,6 +10,8 @@ import { checkModelForTask } from "../lib/prepare-model";
 import { UserError } from "../lib/errors";
 import { servingEnvironment } from "../lib/container-env";
 import { startGateway, type GatewayAuth, type GatewayRoute, type LocalGateway } from "./gateway";
+import { createTokenService, generateClientCredentials } from "./token-service";
+import { apiRoutes } from "../lib/api-routes";
 import { LambdaHost } from "./lambda-host";
 import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
@@ -27,6 +29,8 @@ export interface StackOptions {
   ports: { gateway: number; runtime: number; model: number };
   /** The key clients must send in `x-api-key` (auth mode `api-key`). */
   apiKey: string;
+  /** The app client that may get access tokens (auth mode `cognito`). @default generated per start */
+  tokenClient?: { clientId: string; clientSecret: string };
   python: string;
   readyTimeoutMs?: number;
   log(component: "model" | "lambda" | "gateway", line: string): void;
@@ -40,6 +44,8 @@ export interface LocalService {
   modelUrl: string;
   modelServerPid: number;
   endpointName: string;
+  /** The OAuth scope the route requires (auth mode `cognito`). */
+  scope?: string;
 }
 
 export interface LocalStack {
@@ -51,6 +57,8 @@ export interface LocalStack {
   endpointName: string;
   services: readonly LocalService[];
   auth: GatewayAuth;
+  /** The local token endpoint (auth mode `cognito`). */
+  tokenUrl?: string;
   /** Settles with what happened when a component stops on its own. */
   crashed: Promise<string>;
   stop(): Promise<void>;
@@ -118,6 +126,26 @@ function lambdaEnvironment(
   };
 }
 
+/** What the local gateway checks: the API key, a SigV4 signature's presence, or an access token of a per-start key. */
+function gatewayAuth(config: AppConfig, options: StackOptions, scopes: readonly string[]): GatewayAuth {
+  switch (config.api.authMode) {
+    case "iam":
+      return { mode: "iam" };
+    case "api-key":
+      return { mode: "api-key", apiKey: options.apiKey };
+    case "cognito":
+      return {
+        mode: "cognito",
+        tokens: createTokenService({
+          ...(options.tokenClient ?? generateClientCredentials()),
+          scopes,
+          validitySeconds: config.api.accessTokenMinutes * 60,
+          issuer: `https://cognito-idp.${config.region}.amazonaws.com/${config.region}_local`,
+        }),
+      };
+  }
+}
+
 /**
  * Starts model server, local SageMaker Runtime, Lambda host and gateway, in that order, each
  * on 127.0.0.1. If any step fails, whatever started is stopped before the error is rethrown.
@@ -165,6 +193,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])),
     });
     stops.push(runtime.close);
+    const scopes = apiRoutes(config).map((r) => r.scope);
     const routes: GatewayRoute[] = [];
     for (const [i, service] of config.services.entries()) {
       const { endpointName, functionName } = names[i];
@@ -188,9 +217,10 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         resourcePath: `/${service.routePath}`,
         requestSchema: handlerContract(service.task).requestJsonSchema(service.limits),
         invoke: (event) => lambda.invoke(event),
+        scope: config.api.authMode === "cognito" ? scopes[i] : undefined,
       });
     }
-    const auth: GatewayAuth = config.api.authMode === "iam" ? { mode: "iam" } : { mode: "api-key", apiKey: options.apiKey };
+    const auth = gatewayAuth(config, options, scopes);
     const gateway: LocalGateway = await startGateway({
       port: options.ports.gateway,
       api: { apiId: "local", accountId: LOCAL_ACCOUNT_ID, stageName: config.api.stageName },
@@ -212,6 +242,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       modelUrl: models[i].url,
       modelServerPid: models[i].pid,
       endpointName: names[i].endpointName,
+      scope: config.api.authMode === "cognito" ? scopes[i] : undefined,
     }));
     const [first] = services;
     return {
@@ -222,6 +253,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       endpointName: first.endpointName,
       services,
       auth,
+      tokenUrl: gateway.tokenUrl,
       crashed,
       stop,
     };

@@ -23,6 +23,11 @@ Options:
   --model-port <n>        first model server port, default 8080 (the next services' follow it)
                           (0 for any of the ports picks a free one)
   --api-key <key>         API key clients must send in x-api-key; default: generated
+  --client-id <id>        authMode cognito: the app client's id; default: generated
+  --client-secret <s>     authMode cognito: the app client's secret; default: generated
+                          (tokens come from POST /oauth2/token on the gateway's port, as from
+                          the user pool's domain: client_credentials grant, Basic auth or
+                          client_id/client_secret in the form body)
   --python <path>         Python interpreter with the model's packages, default python3
   --ready-timeout <s>     seconds the model may take to load, default 300
   -h, --help              this text
@@ -38,6 +43,8 @@ function options(argv: string[]) {
       "runtime-port": { type: "string", default: "3001" },
       "model-port": { type: "string", default: "8080" },
       "api-key": { type: "string" },
+      "client-id": { type: "string" },
+      "client-secret": { type: "string" },
       python: { type: "string", default: "python3" },
       "ready-timeout": { type: "string", default: "300" },
       help: { type: "boolean", short: "h", default: false },
@@ -54,28 +61,59 @@ function options(argv: string[]) {
       model: parsePort("model-port", values["model-port"]),
     },
     apiKey: values["api-key"] ?? generateApiKey(),
+    tokenClient: clientOption(values["client-id"], values["client-secret"]),
     python: values.python,
     readyTimeoutMs: readySeconds * 1000,
   };
 }
 
+/** Both or neither: a generated id with a given secret (or the reverse) would be a surprise. */
+function clientOption(clientId: string | undefined, clientSecret: string | undefined) {
+  if ((clientId === undefined) !== (clientSecret === undefined))
+    throw new UsageError("give both --client-id and --client-secret, or neither");
+  return clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : undefined;
+}
+
+/** The auth lines of the banner and the header part of the example curl. */
+function authBanner(stack: LocalStack, region: string): { lines: string[]; curlAuth: string; getToken?: string } {
+  const { auth } = stack;
+  switch (auth.mode) {
+    case "api-key":
+      return { lines: [`  API key:           ${auth.apiKey}`], curlAuth: `-H ${shellQuote(`x-api-key: ${auth.apiKey}`)}` };
+    case "iam":
+      return {
+        lines: [`  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`],
+        curlAuth: `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`,
+      };
+    case "cognito": {
+      const { clientId, clientSecret } = auth.tokens;
+      return {
+        lines: [
+          `  Token URL:         ${stack.tokenUrl}  (client_credentials, as the user pool's domain)`,
+          `  Client id:         ${clientId}`,
+          `  Client secret:     ${clientSecret}`,
+          ...stack.services.map((s) => `  Scope:             ${s.scope}  (POST ${s.routeUrl})`),
+        ],
+        curlAuth: `-H "Authorization: Bearer $TOKEN"`,
+        getToken: `  TOKEN=$(curl -sS -X POST ${shellQuote(stack.tokenUrl ?? "")} -u ${shellQuote(`${clientId}:${clientSecret}`)} -d grant_type=client_credentials --data-urlencode scope=${shellQuote(stack.services[0].scope ?? "")} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+      };
+    }
+  }
+}
+
 function banner(stack: LocalStack, region: string): string {
-  const auth =
-    stack.auth.mode === "api-key"
-      ? `-H ${shellQuote(`x-api-key: ${stack.auth.apiKey}`)}`
-      : `--aws-sigv4 'aws:amz:${region}:execute-api' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"`;
+  const auth = authBanner(stack, region);
   const [first] = stack.services;
   return [
     `Local API ready (${stack.services.map((s) => `${s.service.task} model ${s.modelDir}`).join("; ")})`,
     ...stack.services.map((s) => `  Gateway:           POST ${s.routeUrl}  (${s.service.task})`),
-    stack.auth.mode === "api-key"
-      ? `  API key:           ${stack.auth.apiKey}`
-      : `  Auth:              iam (requests must be SigV4-signed; signatures are not verified locally)`,
+    ...auth.lines,
     ...stack.services.map((s) => `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${s.endpointName})`),
     ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),
     ``,
     `Try it:`,
-    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth} -d ${shellQuote(readyExample(taskContract(first.service.task), first.service.limits).body)}`,
+    ...(auth.getToken ? [auth.getToken] : []),
+    `  curl -sS -X POST ${shellQuote(first.routeUrl)} -H 'content-type: application/json' ${auth.curlAuth} -d ${shellQuote(readyExample(taskContract(first.service.task), first.service.limits).body)}`,
     ``,
     `Ctrl-C stops everything.`,
   ].join("\n");

@@ -12,9 +12,10 @@ import { ModelArtifact } from "../constructs/model-artifact";
 import { InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";
 import { InferenceApi } from "../constructs/inference-api";
+import { CognitoClientCredentials } from "../constructs/cognito-client-credentials";
 import { configureBackend } from "./backend";
 import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
-import { apiRoutes } from "../lib/api-routes";
+import { type ApiRoute, apiRoutes, resourceServerIdentifier, routeScopeName } from "../lib/api-routes";
 import { readyExample, taskContract } from "../contract/task-contracts";
 
 export interface InferenceStackProps {
@@ -54,22 +55,36 @@ export class InferenceStack extends TerraformStack {
       services.push(this.addService(props, service, props.models[i], accountId, shared));
     });
 
+    const apiName = inferenceNames(config.namePrefix).apiName;
+    const tokens =
+      config.api.authMode === "cognito"
+        ? new CognitoClientCredentials(this, "token-auth", {
+            name: apiName,
+            region: config.region,
+            accountId,
+            resourceServerIdentifier: resourceServerIdentifier(config),
+            scopes: config.services.map((s) => ({ name: routeScopeName(s.routePath), description: `POST /${s.routePath} (${s.task})` })),
+            accessTokenMinutes: config.api.accessTokenMinutes,
+          })
+        : undefined;
     const api = new InferenceApi(this, "api", {
-      name: inferenceNames(config.namePrefix).apiName,
+      name: apiName,
       routes: services.map(({ service, handler }) => ({
         path: service.routePath,
         requestSchema: handlerContract(service.task).requestJsonSchema(service.limits),
         handler,
+        authorizationScope: tokens?.scopeIdentifiers[routeScopeName(service.routePath)],
       })),
       stageName: config.api.stageName,
       authMode: config.api.authMode,
+      userPoolArn: tokens?.userPool.arn,
       throttle: config.api.throttle,
       quotaPerDay: config.api.quotaPerDay,
       executionLogging: config.api.executionLogging,
       logRetentionDays: config.logRetentionDays,
     });
 
-    this.addOutputs(api, services, config);
+    this.addOutputs(api, services, config, tokens);
   }
 
   private addService(
@@ -122,7 +137,12 @@ export class InferenceStack extends TerraformStack {
     return { service, artifact, endpoint, handler };
   }
 
-  private addOutputs(api: InferenceApi, services: readonly ServiceResources[], config: AppConfig): void {
+  private addOutputs(
+    api: InferenceApi,
+    services: readonly ServiceResources[],
+    config: AppConfig,
+    tokens: CognitoClientCredentials | undefined,
+  ): void {
     const [first] = services;
     const invokeUrl = api.routeUrl(first.service.routePath);
     new TerraformOutput(this, "invoke_url", { value: invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
@@ -131,7 +151,12 @@ export class InferenceStack extends TerraformStack {
     const body = `'{${Object.entries(example)
       .map(([key, value]) => `"${key}": ${JSON.stringify(value)}`)
       .join(", ")}}'`;
-    if (api.apiKey) {
+    const auth = routeAuth(config, api, tokens);
+    if (auth.mode === "cognito") {
+      this.addTokenOutputs(auth);
+      const readyBody = readyExample(taskContract(first.service.task), first.service.limits).body;
+      new TerraformOutput(this, "curl", { value: curlCommand(invokeUrl, readyBody, apiRoutes(config)[0], auth) });
+    } else if (api.apiKey) {
       const readKey = `aws apigateway get-api-key --region ${config.region} --api-key ${api.apiKey.id} --include-value --query value --output text`;
       new TerraformOutput(this, "api_key_id", { value: api.apiKey.id });
       new TerraformOutput(this, "api_key_command", { value: readKey, description: "Prints the API key value" });
@@ -143,15 +168,24 @@ export class InferenceStack extends TerraformStack {
         value: `curl -sS -X POST "${invokeUrl}" --aws-sigv4 "aws:amz:${config.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN" -H "content-type: application/json" -d ${body}`,
       });
     }
-    this.addRouteOutputs(api, config);
+    this.addRouteOutputs(api, config, auth);
+  }
+
+  /** Where and with what a client gets an access token (auth mode `cognito`). */
+  private addTokenOutputs(auth: CognitoAuth): void {
+    new TerraformOutput(this, "token_url", { value: auth.tokenUrl, description: "OAuth 2.0 token endpoint (client-credentials grant)" });
+    new TerraformOutput(this, "client_id", { value: auth.clientId, description: "App client id (not secret)" });
+    new TerraformOutput(this, "client_secret_command", { value: auth.readSecret, description: "Prints the app client's secret" });
+    new TerraformOutput(this, "client_secret", { value: auth.clientSecret, sensitive: true, description: "The app client's secret" });
   }
 
   /**
    * `stage_url`, per route `route_<path>` (URL, task, auth mode, a ready body and curl line) and,
    * in api-key mode, the key itself as a sensitive `api_key` (written to an outputs file only with
-   * `--outputs-file-include-sensitive-outputs`): what `npm run smoke` and `npm run openapi` read.
+   * `--outputs-file-include-sensitive-outputs`; in cognito mode each route's `scope` and the
+   * token outputs instead): what `npm run smoke` and `npm run openapi` read.
    */
-  private addRouteOutputs(api: InferenceApi, config: AppConfig): void {
+  private addRouteOutputs(api: InferenceApi, config: AppConfig, auth: RouteAuth): void {
     new TerraformOutput(this, "stage_url", { value: api.stage.invokeUrl, description: "Base URL of every route" });
     if (api.apiKey)
       new TerraformOutput(this, "api_key", { value: api.apiKey.value, sensitive: true, description: "The API key (x-api-key)" });
@@ -164,8 +198,9 @@ export class InferenceStack extends TerraformStack {
           url,
           task: route.task,
           auth: config.api.authMode,
+          ...(auth.mode === "cognito" && { scope: route.scope }),
           body,
-          curl: curlCommand(url, body, config, api.apiKey?.id),
+          curl: curlCommand(url, body, route, auth),
         },
         description: `${route.method} ${route.path}: URL and a ready request`,
       });
@@ -175,11 +210,49 @@ export class InferenceStack extends TerraformStack {
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-/** A ready curl line: the key read with the AWS CLI (api-key mode) or curl's own SigV4 (iam mode). */
-function curlCommand(url: string, body: string, config: AppConfig, apiKeyId: string | undefined): string {
-  const auth =
-    apiKeyId === undefined
-      ? `--aws-sigv4 "aws:amz:${config.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN"`
-      : `-H "x-api-key: $(aws apigateway get-api-key --region ${config.region} --api-key ${apiKeyId} --include-value --query value --output text)"`;
-  return `curl -sS -X POST "${url}" -H "content-type: application/json" ${auth} -d ${shellQuote(body)}`;
+interface CognitoAuth {
+  readonly mode: "cognito";
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** AWS CLI command printing the client secret. */
+  readonly readSecret: string;
+}
+
+/** How the route outputs' curl lines authenticate. */
+type RouteAuth =
+  | { readonly mode: "api-key"; readonly region: string; readonly apiKeyId: string }
+  | { readonly mode: "iam"; readonly region: string }
+  | CognitoAuth;
+
+function routeAuth(config: AppConfig, api: InferenceApi, tokens: CognitoClientCredentials | undefined): RouteAuth {
+  if (tokens) {
+    const { userPool, client } = tokens;
+    const readSecret = `aws cognito-idp describe-user-pool-client --region ${config.region} --user-pool-id ${userPool.id} --client-id ${client.id} --query UserPoolClient.ClientSecret --output text`;
+    return { mode: "cognito", tokenUrl: tokens.tokenUrl, clientId: client.id, clientSecret: client.clientSecret, readSecret };
+  }
+  return api.apiKey ? { mode: "api-key", region: config.region, apiKeyId: api.apiKey.id } : { mode: "iam", region: config.region };
+}
+
+/**
+ * A ready curl line: the key read with the AWS CLI (api-key mode), curl's own SigV4 (iam mode),
+ * or two steps (cognito mode): an access token for the route's scope from the token endpoint
+ * (client id and the secret read with the AWS CLI), then the call with it.
+ */
+function curlCommand(url: string, body: string, route: Pick<ApiRoute, "scope">, auth: RouteAuth): string {
+  const call = (header: string) => `curl -sS -X POST "${url}" -H "content-type: application/json" ${header} -d ${shellQuote(body)}`;
+  switch (auth.mode) {
+    case "api-key":
+      return call(
+        `-H "x-api-key: $(aws apigateway get-api-key --region ${auth.region} --api-key ${auth.apiKeyId} --include-value --query value --output text)"`,
+      );
+    case "iam":
+      return call(
+        `--aws-sigv4 "aws:amz:${auth.region}:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN"`,
+      );
+    case "cognito": {
+      const getToken = `curl -sS -X POST "${auth.tokenUrl}" -u "${auth.clientId}:$(${auth.readSecret})" -d grant_type=client_credentials --data-urlencode scope=${route.scope} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/'`;
+      return `TOKEN=$(${getToken}) && ${call(`-H "Authorization: Bearer $TOKEN"`)}`;
+    }
+  }
 }

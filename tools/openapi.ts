@@ -15,16 +15,18 @@ security scheme and the error answers. \`npm run synth\` writes the same file be
 Options:
   --out <file>       default: cdktf.out/${OPENAPI_FILE}
   --outputs <file>   outputs file of a deploy (--outputs-file): the document's server is then
-                     the deployed stage (stage_url) instead of a URL template
+                     the deployed stage (stage_url) instead of a URL template, and in
+                     authMode cognito the token URL (token_url) instead of a placeholder
   --stack <id>       stack in the outputs file, default inference
   -h, --help         this text`;
 
 class UsageError extends Error {}
 
-function stageUrl(file: string, stack: string): string {
-  const url = readStackOutputs(file, stack).stage_url;
+function deployedUrls(file: string, stack: string): { serverUrl: string; tokenUrl?: string } {
+  const outputs = readStackOutputs(file, stack);
+  const url = outputs.stage_url;
   if (typeof url !== "string") throw new UsageError(`${file} has no stage_url output of stack "${stack}"`);
-  return url;
+  return { serverUrl: url, tokenUrl: typeof outputs.token_url === "string" ? outputs.token_url : undefined };
 }
 
 function main(): void {
@@ -42,8 +44,9 @@ function main(): void {
     return;
   }
   const config = loadLocalConfig();
-  const serverUrl = values.outputs === undefined ? undefined : stageUrl(values.outputs, values.stack);
-  writeOpenApi(values.out, config, { serverUrl });
+  const deployed = values.outputs === undefined ? undefined : deployedUrls(values.outputs, values.stack);
+  const serverUrl = deployed?.serverUrl;
+  writeOpenApi(values.out, config, { serverUrl, tokenUrl: deployed?.tokenUrl });
   console.log(`wrote ${values.out}${serverUrl ? ` (server ${serverUrl})` : ""}`);
 }
 

@@ -6,6 +6,8 @@ import { type AppConfig, ConfigError } from "../config";
 import { loadLocalConfig } from "../local/cli";
 import { OutputsFileError, readStackOutputs } from "../lib/outputs-file";
 import { formatResults, runSmoke, type SmokeAuth, type SmokeRoute, smokeCases } from "../lib/smoke";
+import { apiRoutes } from "../lib/api-routes";
+import { TOKEN_PATH } from "../local/gateway";
 
 const HELP = `Usage: npm run smoke -- [options]
 
@@ -23,8 +25,13 @@ How requests authenticate (default: what the outputs say the stage requires, els
   --key <key>        API key sent in x-api-key; default: api_key from the outputs file
   --iam              SigV4-sign with the AWS SDK's default credential chain
   --region <r>       SigV4 region; default: from the URL, else the configured region
-  --token <token>    a bearer token (for a Cognito-authorized stage; this app deploys no
-                     Cognito authorizer yet)
+  --token <token>    a bearer token, sent as it is to every route
+  --client-id <id>   authMode cognito: the app client; default: client_id from the outputs file
+  --client-secret <s> authMode cognito: its secret; default: client_secret from the outputs file
+                     (written there only with --outputs-file-include-sensitive-outputs)
+  --token-url <url>  authMode cognito: the token endpoint; default: token_url from the outputs
+                     file, or /oauth2/token on the --url's host (npm start serves it there)
+                     Smoke gets a token per route scope itself (client-credentials grant).
 
   --stack <id>       stack in the outputs file, default inference
   --timeout <s>      seconds per request, default 30
@@ -32,7 +39,13 @@ How requests authenticate (default: what the outputs say the stage requires, els
 
 class UsageError extends Error {}
 
-const routeOutput = z.object({ method: z.literal("POST"), url: z.string().url(), task: z.string(), auth: z.enum(["api-key", "iam"]) });
+const routeOutput = z.object({
+  method: z.literal("POST"),
+  url: z.string().url(),
+  task: z.string(),
+  auth: z.enum(["api-key", "iam", "cognito"]),
+  scope: z.string().optional(),
+});
 
 function options(argv: string[]) {
   const { values } = parseArgs({
@@ -45,6 +58,9 @@ function options(argv: string[]) {
       iam: { type: "boolean", default: false },
       region: { type: "string" },
       token: { type: "string" },
+      "client-id": { type: "string" },
+      "client-secret": { type: "string" },
+      "token-url": { type: "string" },
       stack: { type: "string", default: "inference" },
       timeout: { type: "string", default: "30" },
       help: { type: "boolean", short: "h", default: false },
@@ -61,22 +77,37 @@ type Options = ReturnType<typeof options>;
 interface Target {
   routes: SmokeRoute[];
   /** What the stage requires. */
-  authMode: "api-key" | "iam";
+  authMode: AppConfig["api"]["authMode"];
   /** API key found in the outputs file. */
   apiKey?: string;
   /** How to get the key when it is not in the outputs file. */
   apiKeyCommand?: string;
+  /** Auth mode `cognito`: token endpoint and app client found in the outputs file (or, for --url, the local default). */
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientSecretCommand?: string;
 }
 
-function fromUrl(url: string, task: string, authMode: Target["authMode"]): Target {
+function fromUrl(url: string, config: AppConfig, task: string | undefined): Target {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new UsageError(`--url is not a URL: '${url}'`);
   }
-  return { routes: [{ label: `POST ${parsed.pathname}`, url, task }], authMode };
+  // The route's scope and task are its service's (matched by path), else the first service's.
+  const route = apiRoutes(config).find((r) => parsed.pathname.endsWith(r.path)) ?? apiRoutes(config)[0];
+  const scope = config.api.authMode === "cognito" ? route.scope : undefined;
+  return {
+    routes: [{ label: `POST ${parsed.pathname}`, url, task: task ?? route.task, scope }],
+    authMode: config.api.authMode,
+    tokenUrl: new URL(TOKEN_PATH, parsed).toString(),
+  };
 }
+
+const stringOutput = (outputs: Record<string, unknown>, name: string) =>
+  typeof outputs[name] === "string" ? (outputs[name] as string) : undefined;
 
 function fromOutputs(file: string, stack: string): Target {
   const outputs = readStackOutputs(file, stack);
@@ -93,10 +124,14 @@ function fromOutputs(file: string, stack: string): Target {
   if (routes.length === 0)
     throw new UsageError(`${file}: stack "${stack}" has no route_* outputs (deployed before they existed? deploy again)`);
   return {
-    routes: routes.map(({ label, url, task }) => ({ label, url, task })),
+    routes: routes.map(({ label, url, task, scope }) => ({ label, url, task, scope })),
     authMode: routes[0].auth,
-    apiKey: typeof outputs.api_key === "string" ? outputs.api_key : undefined,
-    apiKeyCommand: typeof outputs.api_key_command === "string" ? outputs.api_key_command : undefined,
+    apiKey: stringOutput(outputs, "api_key"),
+    apiKeyCommand: stringOutput(outputs, "api_key_command"),
+    tokenUrl: stringOutput(outputs, "token_url"),
+    clientId: stringOutput(outputs, "client_id"),
+    clientSecret: stringOutput(outputs, "client_secret"),
+    clientSecretCommand: stringOutput(outputs, "client_secret_command"),
   };
 }
 
@@ -107,6 +142,7 @@ function regionOf(url: string): string | undefined {
 
 function chooseAuth(opts: Options, target: Target, config: AppConfig): SmokeAuth {
   if (opts.token !== undefined) return { mode: "token", token: opts.token };
+  if (target.authMode === "cognito") return cognitoAuth(opts, target);
   if (opts.iam || (opts.key === undefined && target.authMode === "iam")) {
     const region = opts.region ?? regionOf(target.routes[0].url) ?? config.region;
     return { mode: "iam", region, credentials: defaultProvider() };
@@ -119,6 +155,22 @@ function chooseAuth(opts: Options, target: Target, config: AppConfig): SmokeAuth
   return { mode: "api-key", apiKey };
 }
 
+function cognitoAuth(opts: Options, target: Target): SmokeAuth {
+  const tokenUrl = opts["token-url"] ?? target.tokenUrl;
+  const clientId = opts["client-id"] ?? target.clientId;
+  const clientSecret = opts["client-secret"] ?? target.clientSecret;
+  if (tokenUrl === undefined) throw new UsageError("the stage requires Cognito access tokens: pass --token-url <token_url output>");
+  if (clientId === undefined)
+    throw new UsageError("the stage requires Cognito access tokens: pass --client-id <client_id output, or the id npm start printed>");
+  if (clientSecret === undefined) {
+    const how = target.clientSecretCommand
+      ? `--client-secret "$(${target.clientSecretCommand})"`
+      : "--client-secret <the secret npm start printed>";
+    throw new UsageError(`the stage requires Cognito access tokens: pass ${how}`);
+  }
+  return { mode: "cognito", tokenUrl, clientId, clientSecret };
+}
+
 async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   if (opts.help) {
@@ -126,10 +178,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadLocalConfig();
-  const target =
-    opts.url !== undefined
-      ? fromUrl(opts.url, opts.task ?? config.services[0].task, config.api.authMode)
-      : fromOutputs(opts.outputs ?? "outputs.json", opts.stack);
+  const target = opts.url !== undefined ? fromUrl(opts.url, config, opts.task) : fromOutputs(opts.outputs ?? "outputs.json", opts.stack);
   const auth = chooseAuth(opts, target, config);
   // A route's limits are its service's (matched by path); a URL outside the configuration gets the first's.
   const limitsOf = (route: SmokeRoute) =>

@@ -1,6 +1,7 @@
 import { InferenceApi, type InferenceApiProps, type InferenceRoute } from "../../constructs/inference-api";
 import { type TerraformJson, resourcesOf } from "../stacks/synth-app";
 import { synthJson } from "./support";
+import { SECURITY_RULES } from "../stacks/security-rules";
 
 const HANDLER = { functionName: "fn", invokeArn: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/fn/invocations" };
 const ROUTE: InferenceRoute = { path: "sentiment", requestSchema: { type: "object", required: ["text"] }, handler: HANDLER };
@@ -83,4 +84,64 @@ test("an API given only a name and routes gets stage v1, API-key auth, throttlin
   });
   expect(resourcesOf(json, "aws_api_gateway_method_settings")[0].settings).toMatchObject({ logging_level: "INFO" });
   expect(resourcesOf(json, "aws_cloudwatch_log_group").map((g) => g.retention_in_days)).toEqual([30, 30]);
+});
+
+describe("cognito mode", () => {
+  const POOL_ARN = "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_abc";
+  const cognito = (overrides: Partial<InferenceApiProps> = {}) =>
+    synth({
+      authMode: "cognito",
+      userPoolArn: POOL_ARN,
+      routes: [
+        { ...ROUTE, authorizationScope: "svc-api/sentiment" },
+        { ...ROUTE, path: "v1/embed", authorizationScope: "svc-api/v1:embed" },
+      ],
+      ...overrides,
+    });
+
+  test("a COGNITO_USER_POOLS authorizer reads the Authorization header and trusts the given pool", () => {
+    expect(resourcesOf(cognito(), "aws_api_gateway_authorizer")).toEqual([
+      expect.objectContaining({
+        type: "COGNITO_USER_POOLS",
+        provider_arns: [POOL_ARN],
+        identity_source: "method.request.header.Authorization",
+      }),
+    ]);
+  });
+
+  test("every method requires the authorizer and its route's scope, and no API key", () => {
+    const methods = resourcesOf(cognito(), "aws_api_gateway_method");
+    const described = methods.map((m) => [m.authorization, m.authorizer_id, m.authorization_scopes, m.api_key_required]);
+    expect(described.sort((a, b) => String(a[2]).localeCompare(String(b[2])))).toEqual([
+      ["COGNITO_USER_POOLS", expect.stringMatching(/^\$\{aws_api_gateway_authorizer\.[^.]+\.id\}$/), ["svc-api/sentiment"], false],
+      ["COGNITO_USER_POOLS", expect.stringMatching(/^\$\{aws_api_gateway_authorizer\.[^.]+\.id\}$/), ["svc-api/v1:embed"], false],
+    ]);
+  });
+
+  test("makes no API key or usage plan", () => {
+    const json = cognito();
+    expect(resourcesOf(json, "aws_api_gateway_api_key")).toEqual([]);
+    expect(resourcesOf(json, "aws_api_gateway_usage_plan")).toEqual([]);
+  });
+
+  test("the deployment trigger changes when a route's scope changes", () => {
+    const renamed = cognito({ routes: [{ ...ROUTE, authorizationScope: "svc-api/other" }] });
+    expect(trigger(renamed)).not.toBe(trigger(cognito({ routes: [{ ...ROUTE, authorizationScope: "svc-api/sentiment" }] })));
+  });
+
+  test("the deployment trigger names the authorizer, so a replaced authorizer is deployed", () => {
+    expect(trigger(cognito())).toMatch(/aws_api_gateway_authorizer\.[^.]+\.id/);
+  });
+
+  test.each([
+    [{ userPoolArn: undefined }, "authMode 'cognito' needs userPoolArn"],
+    [{ routes: [ROUTE] }, "authMode 'cognito' needs an authorizationScope on route 'sentiment'"],
+    [{ authMode: "api-key" as const }, "userPoolArn and authorizationScope belong to authMode 'cognito'; got authMode 'api-key'"],
+  ])("refuses %j naming what is missing", (overrides, message) => {
+    expect(() => cognito(overrides)).toThrow(message);
+  });
+
+  test.each(Object.entries(SECURITY_RULES))("meets the security rule: %s", (_rule, check) => {
+    check([cognito()]);
+  });
 });

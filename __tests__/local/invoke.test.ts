@@ -38,6 +38,12 @@ describe("npm run invoke", () => {
     });
   }, 20_000);
 
+  it("in cognito mode gets an access token from the local token endpoint and calls with it", async () => {
+    const { code, stdout } = await runInvoke(['{"text": "Profit rose"}', "--model-dir", FIXTURE_MODEL], { AUTH_MODE: "cognito" });
+    expect(stdout.split("\n")[0]).toBe("HTTP 200");
+    expect(code).toBe(0);
+  }, 20_000);
+
   it("--route calls that route with its task's example request", async () => {
     const env = { APP_CONFIG: path.join(REPO_ROOT, "presets", "all-in-one.json") };
     const { code, stdout } = await runInvoke(

@@ -59,6 +59,7 @@ const documentedRoutes = (document: Document): string[] =>
 describe.each([
   ["api-key", {}],
   ["iam", { AUTH_MODE: "iam" }],
+  ["cognito", { AUTH_MODE: "cognito" }],
 ])("in %s mode", (_mode, env: Record<string, string>) => {
   it("validates as OpenAPI 3.0 (@seriousme/openapi-schema-validator)", () => {
     const result = validate(documentFor(env));
@@ -98,6 +99,29 @@ it("secures every operation with SigV4 (x-amazon-apigateway-authtype awsSigv4) i
   expect(document.components.securitySchemes).toEqual({
     sigv4: expect.objectContaining({ type: "apiKey", in: "header", name: "Authorization", "x-amazon-apigateway-authtype": "awsSigv4" }),
   });
+});
+
+it("in cognito mode secures each operation with an OAuth2 client-credentials scheme and its route's scope", () => {
+  const config = configFor({ AUTH_MODE: "cognito" });
+  const document = openApiDocument(config, {
+    tokenUrl: "https://x-0123.auth.us-east-1.amazoncognito.com/oauth2/token",
+  }) as unknown as Document & {
+    paths: Record<string, Record<string, { security: unknown }>>;
+  };
+
+  expect(document.security).toBeUndefined();
+  expect(document.paths["/sentiment"].post.security).toEqual([{ cognito: ["finbert-api/sentiment"] }]);
+  expect(document.components.securitySchemes.cognito).toMatchObject({
+    type: "oauth2",
+    flows: {
+      clientCredentials: {
+        tokenUrl: "https://x-0123.auth.us-east-1.amazoncognito.com/oauth2/token",
+        scopes: { "finbert-api/sentiment": "POST /sentiment (text-classification)" },
+      },
+    },
+  });
+  expect(document.paths["/sentiment"].post.responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
+  expect(document.paths["/sentiment"].post.responses["403"]).toBeUndefined();
 });
 
 it("documents the error answers 400, 403, 413, 429 and 5xx as {message, requestId}", () => {

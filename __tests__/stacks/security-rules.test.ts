@@ -7,6 +7,7 @@ const VARIANTS: Record<string, Record<string, string>> = {
   defaults: {},
   serverless: { ENDPOINT_MODE: "serverless" },
   "iam auth": { AUTH_MODE: "iam" },
+  "cognito auth": { AUTH_MODE: "cognito" },
   "hub model": { MODEL_SOURCE: "hub:yiyanghkust/finbert-tone@4921590d3c0c3832c0efea24c8381ce0bda7844b" },
 };
 
