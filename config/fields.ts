@@ -6,6 +6,7 @@ import { TOKEN_AUTH_DEFAULTS } from "../constructs/token-auth-defaults";
 import { ENDPOINT_DEFAULTS } from "../constructs/endpoint-defaults";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../constructs/log-retention";
+import { AUTOSCALING_DEFAULTS } from "../constructs/autoscaling-defaults";
 import { QUANTIZATIONS } from "../lib/container-env";
 import { TASKS } from "../lib/tasks";
 
@@ -169,6 +170,43 @@ export const FIELDS = {
     schema: int(0, 200),
     doc: "serverless provisioned concurrency (0 = none), at most the max concurrency",
   },
+  // Autoscaling is on where maxInstances is set; unset fields leave the construct's defaults.
+  maxInstances: {
+    env: "MAX_INSTANCES",
+    default: undefined,
+    schema: z.optional(int(1, 100)),
+    doc: "autoscaling: most instances; setting it turns autoscaling on (real-time only, see Scaling and operations)",
+  },
+  minInstances: {
+    env: "MIN_INSTANCES",
+    default: undefined,
+    schema: z.optional(int(1, 100)),
+    doc: "autoscaling: fewest instances, the count every new endpoint configuration starts at (unset: `instanceCount`)",
+  },
+  targetInvocationsPerInstance: {
+    env: "TARGET_INVOCATIONS_PER_INSTANCE",
+    default: undefined,
+    schema: z.optional(int(1, 1_000_000)),
+    doc: "autoscaling: invocations per instance per minute the policy holds (unset: derived from the measured throughput, 833 on ml.m5.large)",
+  },
+  scaleOutCooldownSeconds: {
+    env: "SCALE_OUT_COOLDOWN_SECONDS",
+    default: undefined,
+    schema: z.optional(int(0, 3600)),
+    doc: `autoscaling: seconds after a scale-out before the next (unset: ${AUTOSCALING_DEFAULTS.scaleOutCooldownSeconds})`,
+  },
+  scaleInCooldownSeconds: {
+    env: "SCALE_IN_COOLDOWN_SECONDS",
+    default: undefined,
+    schema: z.optional(int(0, 3600)),
+    doc: `autoscaling: seconds after a scaling activity before a scale-in (unset: ${AUTOSCALING_DEFAULTS.scaleInCooldownSeconds})`,
+  },
+  dataCapturePercent: {
+    env: "DATA_CAPTURE_PERCENT",
+    default: 0,
+    schema: int(0, 100),
+    doc: "percent of requests and responses SageMaker copies to the artifact bucket (0 = off; real-time only)",
+  },
   routePath: {
     env: "ROUTE_PATH",
     default: "sentiment",
@@ -264,6 +302,18 @@ export const FIELDS = {
     doc: "most characters in all texts of one request together, each text counted up to the 512 its model reads (whole for question answering; 413 above it); bounds the model's work per request, see Request limits",
   },
   logRequestText: { env: "LOG_REQUEST_TEXT", default: false, schema: bool, doc: "log request texts (debug only)" },
+  alarms: {
+    env: "ALARMS",
+    default: false,
+    schema: bool,
+    doc: "CloudWatch alarms per service and on the API stage to an SNS topic, and a dashboard (on as well when `alarmEmail` is set)",
+  },
+  alarmEmail: {
+    env: "ALARM_EMAIL",
+    default: "",
+    schema: z.union([z.literal(""), pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address")]),
+    doc: "address subscribed to the alarm topic (turns `alarms` on); empty: no subscription",
+  },
   tags: {
     env: "TAGS",
     default: { project: "hf-sagemaker-api" } as Record<string, string>,
@@ -292,6 +342,12 @@ export const SERVICE_FIELDS = [
   "serverlessMemoryMb",
   "serverlessMaxConcurrency",
   "serverlessProvisionedConcurrency",
+  "maxInstances",
+  "minInstances",
+  "targetInvocationsPerInstance",
+  "scaleOutCooldownSeconds",
+  "scaleInCooldownSeconds",
+  "dataCapturePercent",
   "lambdaMemoryMb",
   "lambdaTimeoutSeconds",
   "lambdaReservedConcurrency",

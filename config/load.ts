@@ -36,6 +36,10 @@ export interface ServiceConfig {
   readonly endpoint: EndpointConfig;
   /** Set where `instanceType` was `auto`: the choice the endpoint's type came from, and the size it rests on. */
   readonly instanceChoice?: ChosenInstance;
+  /** Real-time only; undefined: a fixed instance count. The endpoint starts at `minInstances`. */
+  readonly autoscaling?: ServiceAutoscaling;
+  /** Percent of traffic captured to the artifact bucket; undefined: none. Real-time only. */
+  readonly dataCapturePercent?: number;
   readonly limits: Readonly<RequestLimits>;
   readonly lambda: {
     /** Unset when the user set none: the function construct's default applies. */
@@ -45,6 +49,15 @@ export interface ServiceConfig {
     readonly reservedConcurrency?: number;
     readonly logRequestText: boolean;
   };
+}
+
+/** Autoscaling of a real-time service; unset fields leave the construct's defaults. */
+export interface ServiceAutoscaling {
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly targetInvocationsPerInstance?: number;
+  readonly scaleOutCooldownSeconds?: number;
+  readonly scaleInCooldownSeconds?: number;
 }
 
 export interface AppConfig {
@@ -61,6 +74,8 @@ export interface AppConfig {
   };
   /** At least one; names and routes unique. */
   readonly services: readonly ServiceConfig[];
+  /** Alarms, topic and dashboard; undefined: none. */
+  readonly monitoring?: { readonly email?: string };
   readonly manageApiGatewayAccount: boolean;
   readonly logRetentionDays: number;
   readonly tags: Readonly<Record<string, string>>;
@@ -242,6 +257,29 @@ function resolveImage(region: string, app: Pick<RawConfig, "transformersVersion"
   }
 }
 
+const SCALING_DETAILS = ["minInstances", "targetInvocationsPerInstance", "scaleOutCooldownSeconds", "scaleInCooldownSeconds"] as const;
+
+/** Autoscaling: real-time only, turned on by maxInstances, max at least min. */
+function scalingProblems(c: ServiceRaw, where: Where): string[] {
+  if (c.maxInstances === undefined) {
+    return SCALING_DETAILS.filter((n) => c[n] !== undefined).map(
+      (n) => `${where(n)}: is an autoscaling setting; set maxInstances to turn autoscaling on`,
+    );
+  }
+  if (c.endpointMode === "serverless") {
+    return [`${where("maxInstances")}: autoscaling needs a real-time endpoint (serverless scales itself up to serverlessMaxConcurrency)`];
+  }
+  const problems: string[] = [];
+  if (c.minInstances !== undefined && c.instanceCount !== FIELDS.instanceCount.default && c.instanceCount !== c.minInstances) {
+    problems.push(
+      `${where("instanceCount")}: with autoscaling the endpoint starts at minInstances (${c.minInstances}); leave instanceCount out; got ${c.instanceCount}`,
+    );
+  }
+  const min = c.minInstances ?? c.instanceCount;
+  if (c.maxInstances < min) problems.push(`${where("maxInstances")}: must be at least minInstances (${min}); got ${c.maxInstances}`);
+  return problems;
+}
+
 function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
   const problems: string[] = [];
   if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
@@ -253,6 +291,10 @@ function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
     problems.push(
       `${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`,
     );
+  }
+  problems.push(...scalingProblems(c, where));
+  if (c.dataCapturePercent > 0 && c.endpointMode === "serverless") {
+    problems.push(`${where("dataCapturePercent")}: SageMaker has no data capture on serverless endpoints; got ${c.dataCapturePercent}`);
   }
   const payloadLimit = c.endpointMode === "serverless" ? SERVERLESS_PAYLOAD_BYTES : MAX_ENDPOINT_PAYLOAD_BYTES;
   const worstCase = handlerContract(task).worstCasePayloadBytes({
@@ -296,7 +338,18 @@ function shapeService(
             maxConcurrency: c.serverlessMaxConcurrency,
             provisionedConcurrency: c.serverlessProvisionedConcurrency,
           }
-        : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.instanceCount },
+        : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.minInstances ?? c.instanceCount },
+    autoscaling:
+      c.maxInstances === undefined
+        ? undefined
+        : {
+            minInstances: c.minInstances ?? c.instanceCount,
+            maxInstances: c.maxInstances,
+            targetInvocationsPerInstance: c.targetInvocationsPerInstance,
+            scaleOutCooldownSeconds: c.scaleOutCooldownSeconds,
+            scaleInCooldownSeconds: c.scaleInCooldownSeconds,
+          },
+    dataCapturePercent: c.dataCapturePercent > 0 ? c.dataCapturePercent : undefined,
     limits: { maxTexts: c.maxTexts, maxTextChars: c.maxTextChars, maxTotalChars: c.maxTotalChars },
     lambda: {
       memoryMb: c.lambdaMemoryMb,
@@ -396,6 +449,9 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
       continue;
     }
     const own = serviceProblems(c, task, input.where);
+    if (c.dataCapturePercent > 0 && source.kind === "s3") {
+      own.push(`${input.where("dataCapturePercent")}: captures go to this app's artifact bucket, which an s3:// model source does not use`);
+    }
     problems.push(...own);
     if (own.length === 0)
       services.push({ ...shapeService(c, input.name, task, source, image, app.values), ...(chosen && { instanceChoice: chosen }) });
@@ -419,6 +475,7 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
       accessTokenMinutes: a.accessTokenMinutes,
     },
     services,
+    monitoring: a.alarms || a.alarmEmail !== "" ? { email: a.alarmEmail === "" ? undefined : a.alarmEmail } : undefined,
     manageApiGatewayAccount: a.manageApiGatewayAccount,
     logRetentionDays: a.logRetentionDays,
     tags: a.tags,

@@ -27,6 +27,16 @@ export type EndpointCapacity =
       readonly provisionedConcurrency: number;
     };
 
+/** Where and how much of an endpoint's traffic SageMaker copies to S3. */
+export interface DataCapture {
+  /** Percent of requests captured (input and output), 1-100. */
+  readonly samplingPercent: number;
+  /** The bucket written to; the name may be a token. */
+  readonly bucket: { readonly name: string; readonly arn: string };
+  /** Key prefix without slashes at either end; SageMaker writes below `<prefix>/<endpoint name>/<variant>/`. */
+  readonly prefix: string;
+}
+
 /** The inference container image. */
 export interface InferenceImage {
   readonly uri: string;
@@ -77,6 +87,12 @@ export interface InferenceEndpointProps {
   readonly capacity?: EndpointCapacity;
   /** Retention of the endpoint's log group. @default 30 days (DEFAULT_LOG_RETENTION_DAYS) */
   readonly logRetentionDays?: number;
+  /**
+   * Copy requests and responses to S3; the role may put objects under this endpoint's folder of
+   * the prefix only. Real-time only: SageMaker has no data capture on serverless endpoints.
+   * @default - none: nothing captured
+   */
+  readonly dataCapture?: DataCapture;
 }
 
 /**
@@ -106,6 +122,8 @@ export class InferenceEndpoint extends Construct {
     this.endpointArn = `arn:${target.partition}:sagemaker:${target.region}:${target.accountId}:endpoint/${this.endpointName.toLowerCase()}`;
     // Serverless endpoints reject network isolation; a Hub model needs the network to download.
     this.networkIsolation = capacity.mode === "real-time" && props.hubModel === undefined;
+    if (props.dataCapture && capacity.mode === "serverless")
+      throw new Error(`${this.node.path}: data capture is not available on serverless endpoints`);
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/sagemaker/Endpoints/${this.endpointName}`,
@@ -158,6 +176,14 @@ export class InferenceEndpoint extends Construct {
     this.configuration = new SagemakerEndpointConfiguration(this, "config", {
       namePrefix: boundedName(props.name, "-config-", NAME_LIMITS.sagemakerPrefix),
       productionVariants: [this.variant(capacity)],
+      dataCaptureConfig: props.dataCapture && {
+        enableCapture: true,
+        initialSamplingPercentage: props.dataCapture.samplingPercent,
+        destinationS3Uri: `s3://${props.dataCapture.bucket.name}/${props.dataCapture.prefix}`,
+        captureOptions: [{ captureMode: "Input" }, { captureMode: "Output" }],
+        // Captured as text rather than base64.
+        captureContentTypeHeader: { jsonContentTypes: ["application/json"] },
+      },
       lifecycle: { createBeforeDestroy: true },
     });
 
@@ -205,6 +231,16 @@ export class InferenceEndpoint extends Construct {
     return { ...common, instanceType: capacity.instanceType, initialInstanceCount: capacity.instanceCount, initialVariantWeight: 1 };
   }
 
+  /** SageMaker writes captures below `<prefix>/<endpoint name>/`: the role may put objects there only. */
+  private captureStatement(capture: DataCapture): DataAwsIamPolicyDocumentStatement {
+    return {
+      sid: "WriteDataCapture",
+      effect: "Allow",
+      actions: ["s3:PutObject"],
+      resources: [`${capture.bucket.arn}/${capture.prefix}/${this.endpointName}/*`],
+    };
+  }
+
   private statements(props: InferenceEndpointProps): DataAwsIamPolicyDocumentStatement[] {
     const { partition, region, accountId } = props.target;
     return [
@@ -230,6 +266,7 @@ export class InferenceEndpoint extends Construct {
         resources: ["*"],
         condition: [{ test: "StringEquals", variable: "cloudwatch:namespace", values: ["/aws/sagemaker/Endpoints", "AWS/SageMaker"] }],
       },
+      ...(props.dataCapture ? [this.captureStatement(props.dataCapture)] : []),
     ];
   }
 }

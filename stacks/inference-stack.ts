@@ -9,10 +9,13 @@ import type { PreparedModel } from "../lib/prepare-model";
 import { handlerContract } from "../contract/tasks";
 import type { SecureBucket } from "../constructs/secure-bucket";
 import { ModelArtifact } from "../constructs/model-artifact";
-import { InferenceEndpoint } from "../constructs/inference-endpoint";
+import { type DataCapture, InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";
 import { InferenceApi } from "../constructs/inference-api";
 import { CognitoClientCredentials } from "../constructs/cognito-client-credentials";
+import { EndpointAutoscaling } from "../constructs/endpoint-autoscaling";
+import { ServiceMonitoring } from "../constructs/service-monitoring";
+import type { AwsTarget } from "../constructs/names";
 import { configureBackend } from "./backend";
 import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
 import { type ApiRoute, apiRoutes, resourceServerIdentifier, routeScopeName } from "../lib/api-routes";
@@ -31,6 +34,7 @@ export interface InferenceStackProps {
 /** What one service adds to the stack. */
 interface ServiceResources {
   readonly service: ServiceConfig;
+  readonly target: AwsTarget;
   readonly artifact: ModelArtifact;
   readonly endpoint: InferenceEndpoint;
   readonly handler: InferenceFunction;
@@ -84,7 +88,28 @@ export class InferenceStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
     });
 
+    if (config.monitoring) this.addMonitoring(config, services, services[0].target);
     this.addOutputs(api, services, config, tokens);
+  }
+
+  /** Alarms on every service's endpoint and the API stage, their topic and one dashboard, with outputs. */
+  private addMonitoring(config: AppConfig, services: readonly ServiceResources[], target: AwsTarget): void {
+    const monitoring = new ServiceMonitoring(this, "monitoring", {
+      name: config.namePrefix,
+      target,
+      endpoints: services.map(({ service, endpoint }) => ({
+        label: service.name ?? service.routePath,
+        endpointName: endpoint.endpointName,
+        instanceType: service.endpoint.mode === "real-time" ? service.endpoint.instanceType : undefined,
+      })),
+      api: { apiName: inferenceNames(config.namePrefix).apiName, stageName: config.api.stageName },
+      email: config.monitoring?.email,
+    });
+    new TerraformOutput(this, "alarm_topic_arn", { value: monitoring.topic.arn, description: "SNS topic of the alarms" });
+    new TerraformOutput(this, "dashboard_url", {
+      value: `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#dashboards:name=${monitoring.dashboard.dashboardName}`,
+      description: "CloudWatch dashboard of the endpoints and the API",
+    });
   }
 
   private addService(
@@ -120,7 +145,17 @@ export class InferenceStack extends TerraformStack {
       quantization: service.model.quantization,
       capacity: service.endpoint,
       logRetentionDays: config.logRetentionDays,
+      dataCapture: dataCaptureOf(service, artifact),
     });
+    if (service.autoscaling && service.endpoint.mode === "real-time") {
+      new EndpointAutoscaling(this, `autoscaling${suffix}`, {
+        ...service.autoscaling,
+        endpointName: endpoint.endpointName,
+        endpoint: endpoint.endpoint,
+        instanceType: service.endpoint.instanceType,
+        quantization: service.model.quantization,
+      });
+    }
 
     const handler = new InferenceFunction(this, `handler${suffix}`, {
       functionName: names.functionName,
@@ -134,7 +169,7 @@ export class InferenceStack extends TerraformStack {
       environment: handlerEnvironment(config, service, endpoint.endpoint.name),
     });
     endpoint.grantInvoke(handler);
-    return { service, artifact, endpoint, handler };
+    return { service, target, artifact, endpoint, handler };
   }
 
   private addOutputs(
@@ -206,6 +241,14 @@ export class InferenceStack extends TerraformStack {
       });
     }
   }
+}
+
+/** Captures go below `data-capture/` of the artifact bucket (config refuses s3:// sources, which have none). */
+function dataCaptureOf(service: ServiceConfig, artifact: ModelArtifact): DataCapture | undefined {
+  if (service.dataCapturePercent === undefined) return undefined;
+  if (!artifact.bucket) throw new Error(`service ${service.routePath}: data capture needs the artifact bucket`);
+  const { bucket } = artifact.bucket;
+  return { samplingPercent: service.dataCapturePercent, bucket: { name: bucket.bucket, arn: bucket.arn }, prefix: "data-capture" };
 }
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;

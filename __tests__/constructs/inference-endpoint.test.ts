@@ -97,3 +97,50 @@ test("an endpoint given no task, log level, capacity or retention serves text-cl
   ]);
   expect(resourcesOf(json, "aws_cloudwatch_log_group")[0].retention_in_days).toBe(30);
 });
+
+const CAPTURE = { samplingPercent: 20, bucket: { name: "models-bucket", arn: "arn:aws:s3:::models-bucket" }, prefix: "data-capture" };
+
+test("data capture copies inputs and outputs (JSON as text) of the sampled percent to the prefix", () => {
+  const json = synth({ dataCapture: CAPTURE });
+  expect(resourcesOf(json, "aws_sagemaker_endpoint_configuration")[0].data_capture_config).toEqual({
+    enable_capture: true,
+    initial_sampling_percentage: 20,
+    destination_s3_uri: "s3://models-bucket/data-capture",
+    capture_options: [{ capture_mode: "Input" }, { capture_mode: "Output" }],
+    capture_content_type_header: { json_content_types: ["application/json"] },
+  });
+});
+
+test("with data capture the execution role may put objects only below its own endpoint's folder of the prefix", () => {
+  const json = synth({ dataCapture: CAPTURE });
+  const policy = resourcesOf(json, "aws_iam_role_policy").find((p) => p.name === "model-hosting") as Record<string, unknown>;
+  const s3Writes = statementsOf(json, policy.policy).filter((s) => s.actions?.some((a) => a.startsWith("s3:") && a !== "s3:GetObject"));
+  expect(s3Writes).toEqual([
+    {
+      sid: "WriteDataCapture",
+      effect: "Allow",
+      actions: ["s3:PutObject"],
+      resources: ["arn:aws:s3:::models-bucket/data-capture/svc-endpoint/*"],
+    },
+  ]);
+});
+
+test("without data capture the configuration has none and the role writes nothing to S3", () => {
+  expect(resourcesOf(base, "aws_sagemaker_endpoint_configuration")[0].data_capture_config).toBeUndefined();
+  const policy = resourcesOf(base, "aws_iam_role_policy").find((p) => p.name === "model-hosting") as Record<string, unknown>;
+  expect(
+    statementsOf(base, policy.policy)
+      .flatMap((s) => s.actions ?? [])
+      .filter((a) => a.startsWith("s3:")),
+  ).toEqual(["s3:GetObject"]);
+});
+
+test("data capture on a serverless endpoint is refused", () => {
+  expect(() =>
+    synth({ capacity: { mode: "serverless", memorySizeMb: 2048, maxConcurrency: 5, provisionedConcurrency: 0 }, dataCapture: CAPTURE }),
+  ).toThrow(/data capture is not available on serverless endpoints/);
+});
+
+test("data capture does not change the model name (only the configuration rolls)", () => {
+  expect(modelName(synth({ dataCapture: CAPTURE }))).toBe(modelName(base));
+});

@@ -14,6 +14,17 @@ function allStatements(json: TerraformJson): PolicyStatement[] {
   return Object.values(json.data?.aws_iam_policy_document ?? {}).flatMap((d) => d.statement as PolicyStatement[]);
 }
 
+/** Statements of KMS key policies: there `Resource: "*"` means the key itself. */
+function keyPolicyStatements(json: TerraformJson): PolicyStatement[] {
+  return resourcesOf(json, "aws_kms_key").flatMap((key) => statementsOf(json, key.policy));
+}
+
+/** Statements of identity and bucket policies, where `Resource: "*"` means everything. */
+function nonKeyStatements(json: TerraformJson): PolicyStatement[] {
+  const keyStatements = new Set(keyPolicyStatements(json));
+  return allStatements(json).filter((s) => !keyStatements.has(s));
+}
+
 /** Each rule by name; a check throws (a failed expect) on the first resource that breaks it. */
 export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) => void> = {
   "every bucket blocks all four kinds of public access": (stacks) => {
@@ -89,11 +100,32 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
       for (const action of s.actions ?? []) expect(action).not.toMatch(/^\*$|^iam:\*|^[a-z0-9-]+:\*$/);
   },
   'Resource "*" appears only for actions that cannot be scoped, and PutMetricData only with a namespace condition': (stacks) => {
-    for (const s of stacks.flatMap(allStatements).filter((st) => st.effect === "Allow" && st.resources?.includes("*"))) {
+    for (const s of stacks.flatMap(nonKeyStatements).filter((st) => st.effect === "Allow" && st.resources?.includes("*"))) {
       for (const action of s.actions ?? []) expect(UNSCOPABLE).toContain(action);
       if (s.actions?.includes("cloudwatch:PutMetricData"))
         expect(s.condition).toEqual([expect.objectContaining({ variable: "cloudwatch:namespace" })]);
     }
+  },
+  "every KMS key rotates and its policy lets only this account administer it and named services use it, from this account": (stacks) => {
+    for (const json of stacks) {
+      for (const key of resourcesOf(json, "aws_kms_key")) {
+        expect(key.enable_key_rotation).toBe(true);
+        for (const s of statementsOf(json, key.policy)) {
+          const [principal] = s.principals ?? [];
+          if (principal.type === "AWS") {
+            expect(principal.identifiers).toEqual([expect.stringMatching(/^arn:aws[a-z-]*:iam::.+:root$/)]);
+            for (const action of s.actions ?? []) expect(action).not.toMatch(/^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/);
+          } else {
+            expect(principal.type).toBe("Service");
+            expect(s.condition).toEqual([expect.objectContaining({ variable: "aws:SourceAccount" })]);
+          }
+        }
+      }
+    }
+  },
+  "every SNS topic is encrypted with a KMS key": (stacks) => {
+    for (const json of stacks)
+      for (const topic of resourcesOf(json, "aws_sns_topic")) expect(topic.kms_master_key_id).toEqual(expect.any(String));
   },
   "no role carries a broad AWS managed policy": (stacks) => {
     for (const json of stacks) {
