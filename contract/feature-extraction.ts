@@ -2,7 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
-import { noLoneSurrogate } from "./unicode";
+import { requestText } from "./unicode";
 
 export interface EmbeddingLimits {
   /** Most inputs in one request. */
@@ -17,13 +17,7 @@ export const DEFAULT_EMBEDDING_LIMITS: Readonly<EmbeddingLimits> = Object.freeze
 const ALLOWED_FIELDS = '"input", "text", "texts", "normalize"';
 
 function textSchema(limits: EmbeddingLimits) {
-  return z
-    .string({ error: "must be a string" })
-    .check(
-      z.minLength(1, { error: "must not be empty" }),
-      z.maxLength(limits.maxInputChars, { error: `must be at most ${limits.maxInputChars} characters` }),
-      noLoneSurrogate(),
-    );
+  return requestText(limits.maxInputChars);
 }
 
 /** Zod schema of the request body; `embeddingRequestJsonSchema` is derived from it. */

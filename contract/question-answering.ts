@@ -2,7 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
-import { noLoneSurrogate } from "./unicode";
+import { requestText } from "./unicode";
 
 export interface QuestionAnsweringLimits {
   /** Most question/context items in one request. */
@@ -37,13 +37,7 @@ const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
     : "must be a JSON object";
 
 function textSchema(maxChars: number) {
-  return z
-    .string({ error: "must be a string" })
-    .check(
-      z.minLength(1, { error: "must not be empty" }),
-      z.maxLength(maxChars, { error: `must be at most ${maxChars} characters` }),
-      noLoneSurrogate(),
-    );
+  return requestText(maxChars);
 }
 
 /** Zod schema of the request body; `questionAnsweringRequestJsonSchema` is derived from it. */

@@ -2,7 +2,7 @@
 // Imports nothing but zod and the error class: the stack loads it at synth to build the model.
 import * as z from "zod/mini";
 import { BadModelResponseError } from "../lambda/errors";
-import { noLoneSurrogate } from "./unicode";
+import { requestText } from "./unicode";
 
 export interface SentencePairLimits {
   /** Most pairs in one request. */
@@ -22,13 +22,7 @@ const unknownFields = (allowed: string) => (issue: z.core.$ZodRawIssue) =>
     : "must be a JSON object";
 
 function textSchema(limits: SentencePairLimits) {
-  return z
-    .string({ error: "must be a string" })
-    .check(
-      z.minLength(1, { error: "must not be empty" }),
-      z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-      noLoneSurrogate(),
-    );
+  return requestText(limits.maxTextChars);
 }
 
 /** Zod schema of the request body; `sentencePairRequestJsonSchema` is derived from it. */

@@ -4,18 +4,12 @@
 import * as z from "zod/mini";
 import { toDraft04JsonSchema } from "./json-schema";
 import type { RequestLimits } from "./request-limits";
-import { noLoneSurrogate } from "./unicode";
+import { requestText } from "./unicode";
 
 type SchemaLimits = Pick<RequestLimits, "maxTexts" | "maxTextChars">;
 
 function textSchema(limits: SchemaLimits) {
-  return z
-    .string({ error: "must be a string" })
-    .check(
-      z.minLength(1, { error: "must not be empty" }),
-      z.maxLength(limits.maxTextChars, { error: `must be at most ${limits.maxTextChars} characters` }),
-      noLoneSurrogate(),
-    );
+  return requestText(limits.maxTextChars);
 }
 
 const ALLOWED_FIELDS = '"text", "texts", "all_scores"';
