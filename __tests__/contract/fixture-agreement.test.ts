@@ -1,6 +1,5 @@
 // The contracts' endpoint bodies go through the fixture models' handlers (whose parsing is the
 // real task code's input_fn) and their answers map back through the contracts' response mapping.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { questionAnsweringEndpointRequest, questionAnsweringResponseFrom } from "../../contract/question-answering";
@@ -8,27 +7,7 @@ import { sentencePairEndpointRequest, sentencePairResponseFrom } from "../../con
 import { generationEndpointRequest, generationResponseFrom } from "../../contract/text2text-generation";
 import { embeddingEndpointRequest, embeddingResponseFrom } from "../../contract/feature-extraction";
 import { architecturesOf, inferTask, resolveTask, type Task, taskFileProblems } from "../../lib/tasks";
-
-const FIXTURES = path.resolve(__dirname, "..", "fixtures");
-
-// Loads code/inference.py as the local model server does and answers one JSON body from stdin.
-const DRIVER = `
-import importlib.util, os, sys
-sys.dont_write_bytecode = True
-model_dir = sys.argv[1]
-sys.path.insert(0, os.path.join(model_dir, "code"))
-spec = importlib.util.spec_from_file_location("inference", os.path.join(model_dir, "code", "inference.py"))
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-model = module.model_fn(model_dir)
-print(module.output_fn(module.predict_fn(module.input_fn(sys.stdin.read(), "application/json"), model), "application/json"))
-`;
-
-function invokeFixture(task: Task, body: unknown): unknown {
-  const run = spawnSync("python3", ["-c", DRIVER, path.join(FIXTURES, `${task}-model`)], { input: JSON.stringify(body), encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`fixture ${task} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
+import { fixtureModelDir, invokeFixture } from "./fixture-models";
 
 function filesUnder(dir: string, prefix = ""): Set<string> {
   return new Set(
@@ -47,7 +26,7 @@ describe("fixture models", () => {
     ["feature-extraction", "feature-extraction"],
     ["sentence-pair-classification", "text-classification"],
   ])("%s: config.json infers %s, the configured task is accepted and no task file is missing", (task, inferred) => {
-    const dir = path.join(FIXTURES, `${task}-model`);
+    const dir = fixtureModelDir(task);
     const facts = { architectures: architecturesOf(fs.readFileSync(path.join(dir, "config.json"), "utf8")), files: filesUnder(dir) };
     expect(inferTask(facts)).toBe(inferred);
     expect(resolveTask(task, facts, task)).toBe(task);

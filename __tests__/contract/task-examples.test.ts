@@ -1,46 +1,15 @@
 // Every task's documented examples (what `npm run smoke` sends, what the OpenAPI document shows)
 // against the request contract the gateway and the handler check, and their answer checks against
 // what the contract's response mapping makes of the fixture models' real answers.
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { toDraft04JsonSchema } from "../../contract/json-schema";
 import { DEFAULT_REQUEST_LIMITS } from "../../contract/request-limits";
 import { type ContractExample, TASK_CONTRACTS, taskContract } from "../../contract/task-contracts";
 import { handlerContract } from "../../contract/tasks";
 import { TASKS, type Task } from "../../lib/tasks";
 import { validDraft04 } from "../lambda/draft04";
+import { invokeFixture } from "./fixture-models";
 
-const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const LIMITS = DEFAULT_REQUEST_LIMITS;
-const FIXTURE_DIR: Readonly<Record<Task, string>> = {
-  "text-classification": "local-model",
-  "sentence-pair-classification": "sentence-pair-classification-model",
-  "question-answering": "question-answering-model",
-  "text2text-generation": "text2text-generation-model",
-  "feature-extraction": "feature-extraction-model",
-};
-
-// Loads code/inference.py as the local model server does and answers one JSON body from stdin.
-const DRIVER = `
-import importlib.util, os, sys
-sys.dont_write_bytecode = True
-model_dir = sys.argv[1]
-sys.path.insert(0, os.path.join(model_dir, "code"))
-spec = importlib.util.spec_from_file_location("inference", os.path.join(model_dir, "code", "inference.py"))
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-model = module.model_fn(model_dir)
-print(module.output_fn(module.predict_fn(module.input_fn(sys.stdin.read(), "application/json"), model), "application/json"))
-`;
-
-function invokeFixture(task: Task, body: unknown): unknown {
-  const run = spawnSync("python3", ["-c", DRIVER, path.join(FIXTURES, FIXTURE_DIR[task])], {
-    input: JSON.stringify(body),
-    encoding: "utf8",
-  });
-  if (run.status !== 0) throw new Error(`fixture ${task} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
 
 /** The public answer the handler gives to `example`: its body parsed, sent to the fixture model, mapped back. */
 function answerTo(task: Task, example: ContractExample): { data: unknown[] } {
