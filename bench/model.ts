@@ -3,27 +3,49 @@
  * (random weights, built offline) timed (a) the seed's way, a text-classification pipeline called
  * text by text, (b) through model/code/inference.py as the container runs it, and (c) the same with
  * dynamic int8 quantization; variants run in their own processes, interleaved, so load from other
- * work hits them alike. Then workers x threads at 1, 4 and 16 concurrent clients.
+ * work hits them alike. Twice: as each container runs on an instance with this machine's vCPUs (the
+ * seed with torch's default of a thread per vCPU, the project with the threads lib/container-env.ts
+ * sets), and with one torch thread everywhere. Then workers x threads at 1, 4 and 16 concurrent clients.
  * Python: $ML_PYTHON, else /tmp/mlvenv/bin/python, else python3; skips where torch is missing.
- * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2, 0 skips the variants; MODEL_BENCH_THREADS torch threads,
- * default 1; MODEL_BENCH_SERVE=0 skips workers x threads)
+ * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2, 0 skips the variants;
+ * MODEL_BENCH_SERVE=0 skips workers x threads)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { workersAndThreads } from "../lib/container-env";
 
 const SCRIPT = path.join(__dirname, "model_bench.py");
 const VARIANTS = ["seed", "project", "project-int8"] as const;
 type Variant = (typeof VARIANTS)[number];
 const ROUNDS = Number(process.env.MODEL_BENCH_ROUNDS ?? 2);
-// Every variant gets the same torch thread count. 1 by default: on a shared machine two threads
-// per process wait on each other whenever another process holds a core (3-10x slower here).
-const THREADS = Number(process.env.MODEL_BENCH_THREADS ?? 1);
+const VCPUS = os.cpus().length;
+const DEPLOYED = workersAndThreads({ vcpus: VCPUS, memoryGiB: 0, gpus: 0, gpuMemoryGiB: 0 });
+
+/** Torch threads of the seed's process, and the project's MODEL_TORCH_THREADS and MODEL_TORCH_IDLE_THREADS. */
+interface ThreadMode {
+  readonly name: string;
+  readonly seedThreads: number;
+  readonly threads: number;
+  readonly idleThreads: number;
+}
+
+const MODES: readonly ThreadMode[] = [
+  {
+    name: `as deployed on ${VCPUS} vCPUs (seed: torch's default, a thread per vCPU; project: lib/container-env.ts)`,
+    seedThreads: VCPUS,
+    threads: DEPLOYED.threads,
+    idleThreads: DEPLOYED.idleThreads ?? DEPLOYED.threads,
+  },
+  { name: "one torch thread in every variant", seedThreads: 1, threads: 1, idleThreads: 1 },
+];
+// [workers, threads, idle threads]: one thread each, the deployed rule, the toolkit's default.
 const WORKERS_X_THREADS = [
-  [1, 2],
-  [2, 1],
-  [2, 2],
+  [1, 2, 2],
+  [2, 1, 1],
+  [2, 1, 2],
+  [2, 2, 2],
 ] as const;
 const CLIENTS = [1, 4, 16];
 
@@ -50,6 +72,7 @@ function python(bin: string, args: string[]): string {
   const env: NodeJS.ProcessEnv = { ...process.env, TOKENIZERS_PARALLELISM: "false", HF_HUB_OFFLINE: "1", TRANSFORMERS_VERBOSITY: "error" };
   delete env.MODEL_QUANTIZATION;
   delete env.MODEL_TORCH_THREADS;
+  delete env.MODEL_TORCH_IDLE_THREADS;
   const run = spawnSync(bin, [SCRIPT, ...args], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`model_bench.py ${args.join(" ")} failed (${run.status}):\n${run.stderr}`);
   return run.stdout.trim().split("\n").pop() ?? "";
@@ -109,6 +132,24 @@ function variantTable(runs: VariantRun[]): void {
   );
 }
 
+/** Every variant, ROUNDS times interleaved, with one mode's thread counts; then the table. */
+function variantRuns(bin: string, modelDir: string, mode: ThreadMode): void {
+  console.log(`\n${mode.name}`);
+  const runs: VariantRun[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const variant of VARIANTS) {
+      const load = loadAverage();
+      const threads = variant === "seed" ? [mode.seedThreads, mode.seedThreads] : [mode.threads, mode.idleThreads];
+      const run = { ...(JSON.parse(python(bin, ["run", modelDir, variant, ...threads.map(String)])) as Omit<VariantRun, "load">), load };
+      runs.push(run);
+      console.log(
+        `  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`,
+      );
+    }
+  }
+  variantTable(runs);
+}
+
 function main(): void {
   const bin = findPython();
   if (!bin) {
@@ -121,32 +162,24 @@ function main(): void {
     python(bin, ["build", modelDir]);
     console.log(`BERT-base, FinBERT tone's shape, random weights; ${os.cpus().length} vCPUs (${os.cpus()[0]?.model ?? "?"}); ${bin}`);
     console.log(
-      `32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; ${THREADS} torch thread(s) in every variant; x seed > 1 is better`,
+      `32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; x seed > 1 is better`,
     );
-    const runs: VariantRun[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const variant of VARIANTS) {
-        const load = loadAverage();
-        const run = { ...(JSON.parse(python(bin, ["run", modelDir, variant, String(THREADS)])) as Omit<VariantRun, "load">), load };
-        runs.push(run);
-        console.log(
-          `  round ${round} ${variant.padEnd(12)} load ${load}: ${run.mixedTextsPerSecond.toFixed(2)} texts/s, p50 ${run.singleP50Ms.toFixed(0)} ms, p99 ${run.singleP99Ms.toFixed(0)} ms, ${run.peakRssMb.toFixed(0)} MB, ${run.threads} threads`,
-        );
-      }
-    }
-    if (runs.length > 0) variantTable(runs);
+    for (const mode of ROUNDS > 0 ? MODES : []) variantRuns(bin, modelDir, mode);
     if (process.env.MODEL_BENCH_SERVE === "0") return;
-    console.log("\nworkers x torch threads, one 30-word text per request (project path, float)");
-    console.log(["workers", "threads", "clients", "requests", "req/s", "p50 ms", "p99 ms", "load 1m"].map((h) => cell(h, 10)).join(""));
-    for (const [workers, threads] of WORKERS_X_THREADS) {
+    console.log(
+      "\nworkers x torch threads (idle: a worker's threads while the others are idle), one 30-word text per request (project path, float)",
+    );
+    console.log(
+      ["workers", "threads", "idle", "clients", "requests", "req/s", "p50 ms", "p99 ms", "load 1m"].map((h) => cell(h, 10)).join(""),
+    );
+    for (const [workers, threads, idle] of WORKERS_X_THREADS) {
       for (const clients of CLIENTS) {
         const requests = clients === 1 ? 16 : 32;
         const load = os.loadavg()[0].toFixed(2);
-        const r = JSON.parse(
-          python(bin, ["serve", modelDir, String(workers), String(threads), String(clients), String(requests)]),
-        ) as Record<string, number>;
+        const args = [workers, threads, idle, clients, requests].map(String);
+        const r = JSON.parse(python(bin, ["serve", modelDir, ...args])) as Record<string, number>;
         console.log(
-          [workers, threads, clients, requests, r.requestsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load]
+          [workers, threads, idle, clients, requests, r.requestsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load]
             .map((v) => cell(v, 10))
             .join(""),
         );

@@ -1,12 +1,14 @@
 """Model benchmark worker for bench/model.ts (needs torch and transformers; runs offline).
 
   model_bench.py build DIR           a BERT-base classifier of FinBERT tone's shape, random weights
-  model_bench.py run DIR VARIANT T   one variant's timings with T torch threads, one JSON line; VARIANT is
-                                     seed (a text-classification pipeline, all scores, text by text,
-                                     no truncation), project (model/code/inference.py as the container
-                                     runs it) or project-int8 (the same with MODEL_QUANTIZATION=dynamic-int8)
-  model_bench.py serve DIR W T C N   W worker processes with T torch threads each, C concurrent
-                                     clients sending N single-text requests; one JSON line
+  model_bench.py run DIR VARIANT T I one variant's timings, one JSON line; VARIANT is seed (a
+                                     text-classification pipeline, all scores, text by text, no
+                                     truncation, T torch threads), project (model/code/inference.py as
+                                     the container runs it: MODEL_TORCH_THREADS=T, MODEL_TORCH_IDLE_THREADS=I)
+                                     or project-int8 (the same with MODEL_QUANTIZATION=dynamic-int8)
+  model_bench.py serve DIR W T I C N W worker processes with T torch threads each (I while the others
+                                     are idle), C concurrent clients sending N single-text requests;
+                                     one JSON line
 
 Every variant runs in its own process, so its peak memory (ru_maxrss) is its own.
 """
@@ -110,10 +112,16 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))]
 
 
-def run(model_dir, variant, threads):
+def use_threads(threads, idle_threads, busy_dir):
+    os.environ["MODEL_TORCH_THREADS"] = str(threads)
+    os.environ["MODEL_TORCH_IDLE_THREADS"] = str(idle_threads)
+    os.environ["MODEL_BUSY_DIR"] = busy_dir
+
+
+def run(model_dir, variant, threads, idle_threads):
     if variant == "project-int8":
         os.environ["MODEL_QUANTIZATION"] = "dynamic-int8"
-    os.environ["MODEL_TORCH_THREADS"] = str(threads)
+    use_threads(threads, idle_threads, os.path.join(model_dir, "..", f"busy-{os.getpid()}"))
     import torch
 
     torch.set_num_threads(threads)
@@ -135,6 +143,7 @@ def run(model_dir, variant, threads):
         latencies.append((time.perf_counter() - started) * 1000)
     print(json.dumps({
         "variant": variant,
+        # After the runs: the threads the last request used.
         "threads": torch.get_num_threads(),
         "mixedTextsPerSecond": len(mixed) / statistics.median(passes),
         "singleP50Ms": percentile(latencies, 50),
@@ -148,8 +157,8 @@ def run(model_dir, variant, threads):
 _worker = {}
 
 
-def _serve_init(model_dir, threads):
-    os.environ["MODEL_TORCH_THREADS"] = str(threads)
+def _serve_init(model_dir, threads, idle_threads, busy_dir):
+    use_threads(threads, idle_threads, busy_dir)
     _worker["classify"] = project_classifier(model_dir)
 
 
@@ -157,9 +166,10 @@ def _serve_one(text):
     _worker["classify"]([text])
 
 
-def serve(model_dir, workers, threads, clients, requests):
+def serve(model_dir, workers, threads, idle_threads, clients, requests):
     _, single = texts()
-    with get_context("spawn").Pool(workers, initializer=_serve_init, initargs=(model_dir, threads)) as pool:
+    busy_dir = os.path.join(model_dir, "..", f"busy-{os.getpid()}")
+    with get_context("spawn").Pool(workers, initializer=_serve_init, initargs=(model_dir, threads, idle_threads, busy_dir)) as pool:
         pool.map(_serve_one, [single] * (workers * 3), chunksize=1)
         latencies = []
         lock = threading.Lock()
@@ -182,7 +192,7 @@ def serve(model_dir, workers, threads, clients, requests):
                 future.result()
         seconds = time.perf_counter() - started
     print(json.dumps({
-        "workers": workers, "threads": threads, "clients": clients, "requests": requests,
+        "workers": workers, "threads": threads, "idleThreads": idle_threads, "clients": clients, "requests": requests,
         "requestsPerSecond": requests / seconds,
         "p50Ms": percentile(latencies, 50), "p99Ms": percentile(latencies, 99),
     }))
@@ -192,9 +202,9 @@ def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "build" and len(argv) == 3:
         build(argv[2])
-    elif command == "run" and len(argv) == 5 and argv[3] in ("seed", "project", "project-int8"):
-        run(argv[2], argv[3], int(argv[4]))
-    elif command == "serve" and len(argv) == 7:
+    elif command == "run" and len(argv) == 6 and argv[3] in ("seed", "project", "project-int8"):
+        run(argv[2], argv[3], int(argv[4]), int(argv[5]))
+    elif command == "serve" and len(argv) == 8:
         serve(argv[2], *(int(value) for value in argv[3:]))
     else:
         sys.exit(__doc__)

@@ -20,8 +20,11 @@ export function instanceSpec(instanceType: string): InstanceSpec | undefined {
   return Object.hasOwn(INSTANCE_TYPES, instanceType) ? INSTANCE_TYPES[instanceType] : undefined;
 }
 
-/** Workers and torch threads per worker for an instance (see the README's "Model speed"). */
-export function workersAndThreads(spec: InstanceSpec): { workers: number; threads: number } {
+/**
+ * Workers and torch threads per worker for an instance (see the README's "Model speed"); on CPU,
+ * `idleThreads` is what a worker may use while the instance's other workers are idle.
+ */
+export function workersAndThreads(spec: InstanceSpec): { workers: number; threads: number; idleThreads?: number } {
   if (spec.gpus > 0) {
     // One worker per GPU (the model server spreads workers over the GPUs); the CPU only tokenizes.
     return { workers: spec.gpus, threads: Math.max(1, Math.floor(spec.vcpus / spec.gpus)) };
@@ -29,7 +32,8 @@ export function workersAndThreads(spec: InstanceSpec): { workers: number; thread
   // One single-threaded worker per vCPU: measured on 2 vCPUs, 2 workers x 1 thread served the most
   // requests once requests overlap; the toolkit's default (a worker per vCPU, each with a thread per
   // vCPU) answered a lone client faster but fell to less than half that rate at 4 and 16 clients.
-  return { workers: spec.vcpus, threads: 1 };
+  // A request that finds the other workers idle takes every vCPU (model/code/inference.py ThreadShare).
+  return { workers: spec.vcpus, threads: 1, idleThreads: spec.vcpus };
 }
 
 /**
@@ -42,6 +46,11 @@ export function servingEnvironment(capacity: EndpointCapacity, quantization: Qua
   if (capacity.mode === "serverless") return { ...env, SAGEMAKER_MODEL_SERVER_WORKERS: "1" };
   const spec = instanceSpec(capacity.instanceType);
   if (!spec) throw new Error(`instance type ${capacity.instanceType} is not in lib/sagemaker-instance-types.json`);
-  const { workers, threads } = workersAndThreads(spec);
-  return { ...env, SAGEMAKER_MODEL_SERVER_WORKERS: String(workers), MODEL_TORCH_THREADS: String(threads) };
+  const { workers, threads, idleThreads } = workersAndThreads(spec);
+  return {
+    ...env,
+    SAGEMAKER_MODEL_SERVER_WORKERS: String(workers),
+    MODEL_TORCH_THREADS: String(threads),
+    ...(idleThreads !== undefined && { MODEL_TORCH_IDLE_THREADS: String(idleThreads) }),
+  };
 }

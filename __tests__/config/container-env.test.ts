@@ -27,8 +27,8 @@ describe("instance type table", () => {
 });
 
 describe("workers and threads", () => {
-  test("a CPU instance runs one single-threaded worker per vCPU", () => {
-    expect(workersAndThreads({ vcpus: 8, memoryGiB: 32, gpus: 0, gpuMemoryGiB: 0 })).toEqual({ workers: 8, threads: 1 });
+  test("a CPU instance runs one single-threaded worker per vCPU that may take every vCPU while the others are idle", () => {
+    expect(workersAndThreads({ vcpus: 8, memoryGiB: 32, gpus: 0, gpuMemoryGiB: 0 })).toEqual({ workers: 8, threads: 1, idleThreads: 8 });
   });
 
   test("a GPU instance runs one worker per GPU and shares the vCPUs among them", () => {
@@ -42,11 +42,13 @@ describe("serving environment", () => {
       MODEL_QUANTIZATION: "dynamic-int8",
       SAGEMAKER_MODEL_SERVER_WORKERS: "2",
       MODEL_TORCH_THREADS: "1",
+      MODEL_TORCH_IDLE_THREADS: "2",
     });
   });
 
-  test("runs one worker per GPU on ml.g5.12xlarge", () => {
-    expect(servingEnvironment(realTime("ml.g5.12xlarge"), "none")).toMatchObject({
+  test("runs one worker per GPU on ml.g5.12xlarge, without idle threads (the GPU does the work)", () => {
+    expect(servingEnvironment(realTime("ml.g5.12xlarge"), "none")).toEqual({
+      MODEL_QUANTIZATION: "none",
       SAGEMAKER_MODEL_SERVER_WORKERS: "4",
       MODEL_TORCH_THREADS: "12",
     });

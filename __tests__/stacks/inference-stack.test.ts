@@ -116,6 +116,7 @@ describe("inference stack with the default configuration", () => {
     expect(model.primary_container.environment).toMatchObject({
       SAGEMAKER_MODEL_SERVER_WORKERS: "2",
       MODEL_TORCH_THREADS: "1",
+      MODEL_TORCH_IDLE_THREADS: "2",
       MODEL_QUANTIZATION: "dynamic-int8",
     });
   });

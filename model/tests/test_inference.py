@@ -1,5 +1,8 @@
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 import tempfile
 import unittest
 import unittest.mock
@@ -186,15 +189,85 @@ class EnvironmentTest(unittest.TestCase):
             inference.quantization_from_env({"MODEL_QUANTIZATION": "int4"})
 
     def test_threads_unset_leaves_torch_default(self):
-        self.assertIsNone(inference.threads_from_env({}))
+        self.assertIsNone(inference.threads_from_env({}, "MODEL_TORCH_THREADS"))
 
     def test_threads_parsed(self):
-        self.assertEqual(inference.threads_from_env({"MODEL_TORCH_THREADS": "2"}), 2)
+        self.assertEqual(inference.threads_from_env({"MODEL_TORCH_THREADS": "2"}, "MODEL_TORCH_THREADS"), 2)
 
     def test_bad_threads_are_named_in_the_error(self):
         for value in ("0", "-1", "two"):
-            with self.subTest(value=value), self.assertRaisesRegex(ValueError, "MODEL_TORCH_THREADS"):
-                inference.threads_from_env({"MODEL_TORCH_THREADS": value})
+            with self.subTest(value=value), self.assertRaisesRegex(ValueError, "MODEL_TORCH_IDLE_THREADS"):
+                inference.threads_from_env({"MODEL_TORCH_IDLE_THREADS": value}, "MODEL_TORCH_IDLE_THREADS")
+
+    def test_amx_read_from_the_cpu_flags(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            cpuinfo = os.path.join(scratch, "cpuinfo")
+            for flags, expected in (("fpu avx512_vnni amx_bf16 amx_int8 amx_tile", True), ("fpu avx512_vnni", False)):
+                with open(cpuinfo, "w") as handle:
+                    handle.write(f"processor\t: 0\nflags\t\t: {flags}\n")
+                with self.subTest(flags=flags):
+                    self.assertEqual(inference.cpu_has_amx(cpuinfo), expected)
+            self.assertFalse(inference.cpu_has_amx(os.path.join(scratch, "missing")))
+
+
+class ThreadShareTest(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        self.addCleanup(self.scratch.cleanup)
+        self.calls = []
+
+    def share(self, base=1, idle=2):
+        return inference.ThreadShare(self.scratch.name, base, idle, self.calls.append)
+
+    def mark(self, pid):
+        open(os.path.join(self.scratch.name, str(pid)), "w").close()
+
+    def test_a_lone_busy_worker_uses_the_idle_threads(self):
+        share = self.share()
+        with share:
+            share.adjust()
+        self.assertEqual(self.calls, [2])
+
+    def test_a_worker_drops_to_its_base_threads_when_another_is_busy(self):
+        share = self.share()
+        with share:
+            share.adjust()
+            self.mark(os.getppid())
+            share.adjust()
+        self.assertEqual(self.calls, [2, 1])
+
+    def test_idle_threads_are_shared_among_busy_workers(self):
+        share = self.share(base=1, idle=8)
+        self.mark(os.getppid())
+        with share:
+            share.adjust()
+        self.assertEqual(self.calls, [4])
+
+    def test_threads_are_set_only_when_they_change(self):
+        share = self.share()
+        with share:
+            share.adjust()
+            share.adjust()
+        self.assertEqual(self.calls, [2])
+
+    def test_a_dead_workers_mark_is_not_counted(self):
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        self.mark(dead.pid)
+        self.assertEqual(self.share().busy_workers(), 1)
+
+    def test_the_mark_is_removed_after_the_request(self):
+        share = self.share()
+        with share:
+            self.assertEqual(os.listdir(self.scratch.name), [str(os.getpid())])
+        self.assertEqual(os.listdir(self.scratch.name), [])
+
+    def test_predict_marks_the_worker_busy_and_takes_the_idle_threads(self):
+        share = self.share()
+        bundle = make_bundle()._replace(threads=share)
+        run({"inputs": ["short", " ".join(["long"] * 300)]}, bundle)
+        self.assertEqual(self.calls, [2])
+        self.assertEqual(os.listdir(self.scratch.name), [])
 
 
 class OutputFnTest(unittest.TestCase):
