@@ -255,6 +255,8 @@ export class InferenceStack extends TerraformStack {
           ...(auth.mode === "cognito" && { scope: route.scope }),
           body,
           curl: curlCommand(url, body, route, auth),
+          // An async route answers 202 with an id; the answer is polled here.
+          ...(route.async && { results: `${url}/results/{id}` }),
         },
         description: `${route.method} ${route.path}: URL and a ready request`,
       });
