@@ -1,6 +1,8 @@
 // `npm start` with an async service (ENDPOINT_MODE=async): POST stores and queues, GET polls.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { request, type HttpReply } from "../../local/http";
-import { API_KEY, FIXTURE_MODEL, json, killCli, post, type RunningCli, startCli } from "./support";
+import { API_KEY, FIXTURE_MODEL, json, killCli, post, REPO_ROOT, type RunningCli, startCli } from "./support";
 
 let cli: RunningCli | undefined;
 
@@ -89,3 +91,17 @@ describe("npm start: an async route end to end", () => {
     expect((json(reply) as { message: string }).message).toContain("additional properties");
   });
 });
+
+test("npm run smoke polls the async route's answers and passes", async () => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", "tools/smoke.ts", "--url", routeUrl(), "--key", API_KEY],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ENDPOINT_MODE: "async" },
+      timeout: 60_000,
+    },
+  );
+  expect(stdout).toMatch(/\d+ cases, (\d+) passed, 0 failed/);
+  expect(stdout).toMatch(/POST \/v1\/sentiment +one text +200 +200 /);
+}, 70_000);
