@@ -42,3 +42,12 @@ test("the account administers the key without using it for data", () => {
 test.each(Object.entries(SECURITY_RULES))("passes the security rule: %s", (_rule, check) => {
   check([json]);
 });
+
+test("the KMS security rule still refuses the account's data use without the one-role condition", () => {
+  const loose = JSON.parse(JSON.stringify(json)) as TerraformJson;
+  const policies = loose.data.aws_iam_policy_document as Record<string, { statement: Array<{ sid?: string; condition?: unknown[] }> }>;
+  for (const doc of Object.values(policies))
+    for (const s of doc.statement) if (s.sid === "EndpointRolePublishesThroughSns") s.condition = s.condition?.slice(0, 1);
+  const rule = Object.entries(SECURITY_RULES).find(([name]) => name.startsWith("every KMS key rotates"))?.[1];
+  expect(() => rule?.([loose])).toThrow();
+});

@@ -97,6 +97,13 @@ describe("an async service beside a real-time one", () => {
     ).toEqual(["GET", "POST", "POST"]);
   });
 
+  test("the async route's output names where its answers are polled; the real-time route's does not", () => {
+    const outputs = app.inferenceJson.output as unknown as Record<string, { value: Record<string, string> }>;
+    expect(outputs.route_queue.value.results).toMatch(/\}\/queue\/results\/\{id\}$/);
+    expect(outputs.route_queue.value.method).toBe("POST");
+    expect(outputs.route_sentiment.value.results).toBeUndefined();
+  });
+
   test("the topics and their key belong to the async endpoint", () => {
     expect(
       resourcesOf(app.inferenceJson, "aws_sns_topic")
