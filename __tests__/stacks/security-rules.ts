@@ -106,32 +106,31 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
         expect(s.condition).toEqual([expect.objectContaining({ variable: "cloudwatch:namespace" })]);
     }
   },
-  "every KMS key rotates and its policy lets only this account administer it and named services (or one named role through a named service) use it, from this account":
-    (stacks) => {
-      for (const json of stacks) {
-        for (const key of resourcesOf(json, "aws_kms_key")) {
-          expect(key.enable_key_rotation).toBe(true);
-          for (const s of statementsOf(json, key.policy)) {
-            const [principal] = s.principals ?? [];
-            if (principal.type === "AWS") {
-              expect(principal.identifiers).toEqual([expect.stringMatching(/^arn:aws[a-z-]*:iam::.+:root$/)]);
-              // Data use through the account only for one named role, and only through a named service.
-              const variables = (s.condition ?? []).map((c) => c.variable).sort();
-              const oneRoleViaService =
-                variables.join() === "aws:PrincipalArn,kms:ViaService" &&
-                s.condition
-                  ?.find((c) => c.variable === "aws:PrincipalArn")
-                  ?.values.every((v) => /^arn:aws[a-z-]*:iam::[^:]+:role\/[^*]+$/.test(v));
-              if (!oneRoleViaService)
-                for (const action of s.actions ?? []) expect(action).not.toMatch(/^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/);
-            } else {
-              expect(principal.type).toBe("Service");
-              expect(s.condition).toEqual([expect.objectContaining({ variable: "aws:SourceAccount" })]);
-            }
+  "every KMS key rotates and its policy lets only this account administer it and named services use it, from this account": (stacks) => {
+    for (const json of stacks) {
+      for (const key of resourcesOf(json, "aws_kms_key")) {
+        expect(key.enable_key_rotation).toBe(true);
+        for (const s of statementsOf(json, key.policy)) {
+          const [principal] = s.principals ?? [];
+          if (principal.type === "AWS") {
+            expect(principal.identifiers).toEqual([expect.stringMatching(/^arn:aws[a-z-]*:iam::.+:root$/)]);
+            // Data use through the account only for one named role, and only through a named service.
+            const variables = (s.condition ?? []).map((c) => c.variable).sort();
+            const oneRoleViaService =
+              variables.join() === "aws:PrincipalArn,kms:ViaService" &&
+              s.condition
+                ?.find((c) => c.variable === "aws:PrincipalArn")
+                ?.values.every((v) => /^arn:aws[a-z-]*:iam::[^:]+:role\/[^*]+$/.test(v));
+            if (!oneRoleViaService)
+              for (const action of s.actions ?? []) expect(action).not.toMatch(/^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/);
+          } else {
+            expect(principal.type).toBe("Service");
+            expect(s.condition).toEqual([expect.objectContaining({ variable: "aws:SourceAccount" })]);
           }
         }
       }
-    },
+    }
+  },
   "every SNS topic is encrypted with a KMS key": (stacks) => {
     for (const json of stacks)
       for (const topic of resourcesOf(json, "aws_sns_topic")) expect(topic.kms_master_key_id).toEqual(expect.any(String));
