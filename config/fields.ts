@@ -176,7 +176,7 @@ export const FIELDS = {
     env: "MAX_INSTANCES",
     default: undefined,
     schema: z.optional(int(1, 100)),
-    doc: "autoscaling: most instances; setting it turns autoscaling on (real-time only, see Scaling and operations)",
+    doc: "autoscaling: most instances; setting it turns autoscaling on for a real-time service (see Scaling and operations); an async service always scales, up to 1 unless set",
   },
   minInstances: {
     env: "MIN_INSTANCES",
