@@ -7,6 +7,7 @@ import { ENDPOINT_DEFAULTS } from "../constructs/endpoint-defaults";
 import { FUNCTION_DEFAULTS } from "../constructs/function-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../constructs/log-retention";
 import { AUTOSCALING_DEFAULTS } from "../constructs/autoscaling-defaults";
+import { ASYNC_DEFAULTS } from "../constructs/async-defaults";
 import { QUANTIZATIONS } from "../lib/container-env";
 import { TASKS } from "../lib/tasks";
 
@@ -120,8 +121,8 @@ export const FIELDS = {
   endpointMode: {
     env: "ENDPOINT_MODE",
     default: "real-time",
-    schema: oneOf(["real-time", "serverless"] as const),
-    doc: "real-time instances or serverless inference",
+    schema: oneOf(["real-time", "serverless", "async"] as const),
+    doc: "real-time instances, serverless inference, or `async`: instances that take queued requests from S3 and scale to zero (see Asynchronous endpoints)",
   },
   instanceType: {
     env: "INSTANCE_TYPE",
@@ -175,13 +176,13 @@ export const FIELDS = {
     env: "MAX_INSTANCES",
     default: undefined,
     schema: z.optional(int(1, 100)),
-    doc: "autoscaling: most instances; setting it turns autoscaling on (real-time only, see Scaling and operations)",
+    doc: "autoscaling: most instances; setting it turns autoscaling on for a real-time service (see Scaling and operations); an async service always scales, up to 1 unless set",
   },
   minInstances: {
     env: "MIN_INSTANCES",
     default: undefined,
-    schema: z.optional(int(1, 100)),
-    doc: "autoscaling: fewest instances, the count every new endpoint configuration starts at (unset: `instanceCount`)",
+    schema: z.optional(int(0, 100)),
+    doc: `autoscaling: fewest instances, the count every new endpoint configuration starts at (unset: \`instanceCount\`); 0 (scale to zero) with endpointMode async only, whose default it is (async unset: ${ASYNC_DEFAULTS.minInstances}, maxInstances ${ASYNC_DEFAULTS.maxInstances})`,
   },
   targetInvocationsPerInstance: {
     env: "TARGET_INVOCATIONS_PER_INSTANCE",
@@ -200,6 +201,24 @@ export const FIELDS = {
     default: undefined,
     schema: z.optional(int(0, 3600)),
     doc: `autoscaling: seconds after a scaling activity before a scale-in (unset: ${AUTOSCALING_DEFAULTS.scaleInCooldownSeconds})`,
+  },
+  asyncBacklogPerInstance: {
+    env: "ASYNC_BACKLOG_PER_INSTANCE",
+    default: undefined,
+    schema: z.optional(z.coerce.number({ error: "must be a number" }).positive("must be more than 0").max(10_000, "must be at most 10000")),
+    doc: `endpointMode async: queued requests per instance that autoscaling holds (\`ApproximateBacklogSizePerInstance\`; unset: ${ASYNC_DEFAULTS.backlogPerInstance}, AWS's example value, see Asynchronous endpoints)`,
+  },
+  asyncMaxConcurrentInvocations: {
+    env: "ASYNC_MAX_CONCURRENT_INVOCATIONS",
+    default: undefined,
+    schema: z.optional(int(1, 1000)),
+    doc: "endpointMode async: requests SageMaker sends one instance at a time (unset: one per model-server worker)",
+  },
+  asyncNotifications: {
+    env: "ASYNC_NOTIFICATIONS",
+    default: false,
+    schema: bool,
+    doc: "endpointMode async: SageMaker publishes each result and failure to an SNS topic of its own (KMS-encrypted)",
   },
   dataCapturePercent: {
     env: "DATA_CAPTURE_PERCENT",
@@ -347,6 +366,9 @@ export const SERVICE_FIELDS = [
   "targetInvocationsPerInstance",
   "scaleOutCooldownSeconds",
   "scaleInCooldownSeconds",
+  "asyncBacklogPerInstance",
+  "asyncMaxConcurrentInvocations",
+  "asyncNotifications",
   "dataCapturePercent",
   "lambdaMemoryMb",
   "lambdaTimeoutSeconds",

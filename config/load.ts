@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { z } from "zod";
 import { AUTO_INSTANCE_TYPE, FIELDS, type FieldName, type RawConfig, SERVICE_FIELDS, SERVICE_NAME, type ServiceFieldName } from "./fields";
 import { type ModelSource, parseModelSource } from "./model-source";
+import { type ServiceAsync, asyncProblems, shapeAsync } from "./async";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
 import type { RequestLimits } from "../contract/request-limits";
 import { handlerContract } from "../contract/tasks";
@@ -38,6 +39,11 @@ export interface ServiceConfig {
   readonly instanceChoice?: ChosenInstance;
   /** Real-time only; undefined: a fixed instance count. The endpoint starts at `minInstances`. */
   readonly autoscaling?: ServiceAutoscaling;
+  /**
+   * Set for endpointMode `async`: requests queue in S3 and SageMaker, the endpoint's instances
+   * (`endpoint`, mode real-time) scale on the backlog, down to zero. Undefined: a synchronous route.
+   */
+  readonly async?: ServiceAsync;
   /** Percent of traffic captured to the artifact bucket; undefined: none. Real-time only. */
   readonly dataCapturePercent?: number;
   readonly limits: Readonly<RequestLimits>;
@@ -225,10 +231,11 @@ function resolveInstanceType(
   region: string,
   where: Where,
 ): { c: ServiceRaw; chosen?: ChosenInstance } | { problem: string } {
-  const auto = c.endpointMode === "real-time" && c.instanceType === AUTO_INSTANCE_TYPE;
+  const auto = c.endpointMode !== "serverless" && c.instanceType === AUTO_INSTANCE_TYPE;
   if (!auto) {
     for (const name of ["maxHourlyUsd", "modelSizeMb"] as const) {
-      if (c[name] !== undefined) return { problem: `${where(name)}: only used with endpointMode real-time and instanceType auto` };
+      if (c[name] !== undefined)
+        return { problem: `${where(name)}: only used with endpointMode real-time (or async) and instanceType auto` };
     }
     return { c };
   }
@@ -261,6 +268,8 @@ const SCALING_DETAILS = ["minInstances", "targetInvocationsPerInstance", "scaleO
 
 /** Autoscaling: real-time only, turned on by maxInstances, max at least min. */
 function scalingProblems(c: ServiceRaw, where: Where): string[] {
+  // Async services scale on their backlog: config/async.ts checks them.
+  if (c.endpointMode === "async" || c.minInstances === 0) return [];
   if (c.maxInstances === undefined) {
     return SCALING_DETAILS.filter((n) => c[n] !== undefined).map(
       (n) => `${where(n)}: is an autoscaling setting; set maxInstances to turn autoscaling on`,
@@ -282,7 +291,7 @@ function scalingProblems(c: ServiceRaw, where: Where): string[] {
 
 function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
   const problems: string[] = [];
-  if (c.endpointMode === "real-time" && instanceSpec(c.instanceType) === undefined) {
+  if (c.endpointMode !== "serverless" && instanceSpec(c.instanceType) === undefined) {
     problems.push(
       `${where("instanceType")}: unknown instance type; lib/sagemaker-instance-types.json lists the supported ones (add its vCPUs and GPUs there); got '${c.instanceType}'`,
     );
@@ -292,7 +301,7 @@ function serviceProblems(c: ServiceRaw, task: Task, where: Where): string[] {
       `${where("serverlessProvisionedConcurrency")}: must be at most serverlessMaxConcurrency (${c.serverlessMaxConcurrency}); got ${c.serverlessProvisionedConcurrency}`,
     );
   }
-  problems.push(...scalingProblems(c, where));
+  problems.push(...scalingProblems(c, where), ...asyncProblems(c, where, FIELDS.instanceCount.default));
   if (c.dataCapturePercent > 0 && c.endpointMode === "serverless") {
     problems.push(`${where("dataCapturePercent")}: SageMaker has no data capture on serverless endpoints; got ${c.dataCapturePercent}`);
   }
@@ -338,9 +347,11 @@ function shapeService(
             maxConcurrency: c.serverlessMaxConcurrency,
             provisionedConcurrency: c.serverlessProvisionedConcurrency,
           }
-        : { mode: "real-time", instanceType: c.instanceType, instanceCount: c.minInstances ?? c.instanceCount },
+        : // An async endpoint is created with one instance (or minInstances); its scaling takes it to zero.
+          { mode: "real-time", instanceType: c.instanceType, instanceCount: Math.max(1, c.minInstances ?? c.instanceCount) },
+    async: shapeAsync(c),
     autoscaling:
-      c.maxInstances === undefined
+      c.maxInstances === undefined || c.endpointMode === "async"
         ? undefined
         : {
             minInstances: c.minInstances ?? c.instanceCount,
@@ -451,6 +462,11 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
     const own = serviceProblems(c, task, input.where);
     if (c.dataCapturePercent > 0 && source.kind === "s3") {
       own.push(`${input.where("dataCapturePercent")}: captures go to this app's artifact bucket, which an s3:// model source does not use`);
+    }
+    if (c.endpointMode === "async" && source.kind === "s3") {
+      own.push(
+        `${input.where("endpointMode")}: async requests and results go to this app's artifact bucket, which an s3:// model source does not use`,
+      );
     }
     problems.push(...own);
     if (own.length === 0)

@@ -39,6 +39,12 @@ export interface InferenceRoute {
   readonly handler: RouteHandler;
   /** Full OAuth scope (`<resource server>/<name>`) an access token must carry to call this route. @default - none; required with authMode `cognito` */
   readonly authorizationScope?: string;
+  /**
+   * Also serve `GET <path>/results/{id}` from the same handler (asynchronous routes), with the same
+   * authorization and the id required by a parameter validator.
+   * @default false
+   */
+  readonly results?: boolean;
 }
 
 export interface InferenceApiProps {
@@ -130,7 +136,7 @@ export class InferenceApi extends Construct {
 
     this.api = new ApiGatewayRestApi(this, "api", {
       name: props.name,
-      description: paths.map((p) => `POST /${p}`).join(", "),
+      description: props.routes.map((r) => `POST /${r.path}${r.results ? `, GET /${r.path}/results/{id}` : ""}`).join(", "),
       endpointConfiguration: { types: ["REGIONAL"] },
     });
     const restApiId = this.api.id;
@@ -158,7 +164,16 @@ export class InferenceApi extends Construct {
             identitySource: "method.request.header.Authorization",
           })
         : undefined;
-    const routes = props.routes.map((route, i) => this.addRoute(route, i, props, validator, authorizer));
+    // GET has no body to validate, but the rules want body validation on every method: both.
+    const parametersValidator = props.routes.some((r) => r.results)
+      ? new ApiGatewayRequestValidator(this, "parameters-validator", {
+          restApiId,
+          name: "body-and-parameters",
+          validateRequestBody: true,
+          validateRequestParameters: true,
+        })
+      : undefined;
+    const routes = props.routes.map((route, i) => this.addRoute(route, i, props, validator, authorizer, parametersValidator));
 
     const deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId,
@@ -174,14 +189,19 @@ export class InferenceApi extends Construct {
             ),
             validator.id,
             ...(authorizer ? [authorizer.id] : []),
+            ...(parametersValidator ? [parametersValidator.id] : []),
             ...routes.flatMap((r) => [r.method.id, r.integration.id, r.integration.uri]),
+            ...routes.flatMap((r) => (r.results ? [r.results.method.id, r.results.integration.id] : [])),
             ...[...this.resources.values()].map((r) => r.id),
             ...responses.map((r) => r.id),
           ]),
         ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [...routes.flatMap((r) => [r.method, r.integration]), ...responses],
+      dependsOn: [
+        ...routes.flatMap((r) => [r.method, r.integration, ...(r.results ? [r.results.method, r.results.integration] : [])]),
+        ...responses,
+      ],
     });
 
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
@@ -232,6 +252,7 @@ export class InferenceApi extends Construct {
     props: ApiSettings,
     validator: ApiGatewayRequestValidator,
     authorizer: ApiGatewayAuthorizer | undefined,
+    parametersValidator: ApiGatewayRequestValidator | undefined,
   ) {
     const restApiId = this.api.id;
     // The first route keeps the ids and names of the one-route API this construct grew from.
@@ -275,7 +296,51 @@ export class InferenceApi extends Construct {
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/${props.stageName}/POST/${route.path}`,
     });
-    return { method, integration, modelName };
+    const results = route.results ? this.addResultsRoute(route, suffix, props, authorizer, parametersValidator) : undefined;
+    return { method, integration, modelName, results };
+  }
+
+  /** `GET <path>/results/{id}` of an asynchronous route, proxied to the route's handler. */
+  private addResultsRoute(
+    route: InferenceRoute,
+    suffix: string,
+    props: ApiSettings,
+    authorizer: ApiGatewayAuthorizer | undefined,
+    validator: ApiGatewayRequestValidator | undefined,
+  ) {
+    const restApiId = this.api.id;
+    const resource = this.resourceFor(`${route.path}/results/{id}`);
+    const method = new ApiGatewayMethod(this, `results-method${suffix}`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: "GET",
+      authorization: METHOD_AUTHORIZATION[props.authMode],
+      authorizerId: authorizer?.id,
+      authorizationScopes: authorizer && route.authorizationScope ? [route.authorizationScope] : undefined,
+      apiKeyRequired: props.authMode === "api-key",
+      requestValidatorId: validator?.id,
+      requestParameters: { "method.request.path.id": true },
+    });
+    const integration = new ApiGatewayIntegration(this, `results-integration${suffix}`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      type: "AWS_PROXY",
+      integrationHttpMethod: "POST",
+      uri: route.handler.invokeArn,
+    });
+    new LambdaPermission(this, `results-permission${suffix}`, {
+      statementId: boundedName(
+        `AllowApiGatewayResults-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`,
+        suffix,
+        NAME_LIMITS.lambdaStatementId,
+      ),
+      action: "lambda:InvokeFunction",
+      functionName: route.handler.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/${props.stageName}/GET/${route.path}/results/*`,
+    });
+    return { method, integration };
   }
 
   /** The resource chain of a path, sharing the parents earlier routes created. */
@@ -340,6 +405,7 @@ function servedHash(props: ApiSettings, modelNames: readonly string[]): string {
       model: modelNames[i],
       schema: JSON.stringify(r.requestSchema),
       integration: "AWS_PROXY POST",
+      ...(r.results && { results: "GET results/{id} AWS_PROXY POST, path id required" }),
     })),
     validator: { body: true, parameters: false },
     responses: ERROR_RESPONSES.map((r) => [r.type, responseTemplate(r.message)]),

@@ -17,6 +17,8 @@ import type { ModelArtifactRef } from "./model-artifact";
 import { type AwsTarget, NAME_LIMITS, boundedName } from "./names";
 import { ENDPOINT_DEFAULTS } from "./endpoint-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
+import { type AsyncInference, asyncExecutionStatements, asyncInferenceConfig } from "./async-inference";
+import { AsyncNotifications } from "./async-notifications";
 
 export type EndpointCapacity =
   | { readonly mode: "real-time"; readonly instanceType: string; readonly instanceCount: number }
@@ -93,6 +95,13 @@ export interface InferenceEndpointProps {
    * @default - none: nothing captured
    */
   readonly dataCapture?: DataCapture;
+  /**
+   * Asynchronous inference: SageMaker reads each request from S3 and writes the result (or the
+   * failure) back, optionally announcing it on SNS topics of its own; the role may read and write
+   * exactly those folders. Real-time capacity only; callers need `grantInvoke` (InvokeEndpointAsync).
+   * @default - none: a synchronous endpoint
+   */
+  readonly asyncInference?: AsyncInference;
 }
 
 /**
@@ -110,13 +119,18 @@ export class InferenceEndpoint extends Construct {
   readonly configuration: SagemakerEndpointConfiguration;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
+  /** Where requests and results of an async endpoint live. */
+  readonly asyncInference?: AsyncInference;
   readonly networkIsolation: boolean;
+  /** The success and error topics of an async endpoint with notifications. */
+  readonly asyncNotifications?: AsyncNotifications;
   private grants = 0;
 
   constructor(scope: Construct, id: string, props: InferenceEndpointProps) {
     super(scope, id);
     const { target } = props;
     const capacity: EndpointCapacity = props.capacity ?? { mode: "real-time", ...ENDPOINT_DEFAULTS.realTime };
+    this.asyncInference = props.asyncInference;
     this.endpointName = props.endpointName ?? boundedName(props.name, "-endpoint", NAME_LIMITS.sagemaker);
     // SageMaker lower-cases the name in endpoint ARNs.
     this.endpointArn = `arn:${target.partition}:sagemaker:${target.region}:${target.accountId}:endpoint/${this.endpointName.toLowerCase()}`;
@@ -124,6 +138,8 @@ export class InferenceEndpoint extends Construct {
     this.networkIsolation = capacity.mode === "real-time" && props.hubModel === undefined;
     if (props.dataCapture && capacity.mode === "serverless")
       throw new Error(`${this.node.path}: data capture is not available on serverless endpoints`);
+    if (props.asyncInference && capacity.mode === "serverless")
+      throw new Error(`${this.node.path}: asynchronous inference needs real-time instances, not a serverless endpoint`);
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/sagemaker/Endpoints/${this.endpointName}`,
@@ -136,6 +152,13 @@ export class InferenceEndpoint extends Construct {
       description: `SageMaker execution role of ${this.endpointName}`,
       assumeRolePolicy: serviceTrustPolicy(this, "trust", "sagemaker.amazonaws.com", target.accountId).json,
     });
+    if (props.asyncInference?.notifications) {
+      this.asyncNotifications = new AsyncNotifications(this, "async-notifications", {
+        name: props.name,
+        target,
+        publisherRoleArn: `arn:${target.partition}:iam::${target.accountId}:role/${roleName}`,
+      });
+    }
     const rolePolicy = new IamRolePolicy(this, "policy", {
       role: this.role.id,
       name: "model-hosting",
@@ -184,6 +207,15 @@ export class InferenceEndpoint extends Construct {
         // Captured as text rather than base64.
         captureContentTypeHeader: { jsonContentTypes: ["application/json"] },
       },
+      asyncInferenceConfig:
+        props.asyncInference &&
+        asyncInferenceConfig(
+          props.asyncInference,
+          this.asyncNotifications && {
+            successTopicArn: this.asyncNotifications.successTopic.arn,
+            errorTopicArn: this.asyncNotifications.errorTopic.arn,
+          },
+        ),
       lifecycle: { createBeforeDestroy: true },
     });
 
@@ -195,16 +227,17 @@ export class InferenceEndpoint extends Construct {
   }
 
   /**
-   * Lets a role call InvokeEndpoint on this endpoint and nothing else. Given a grantee, what runs
+   * Lets a role call InvokeEndpoint (InvokeEndpointAsync on an async endpoint) on this endpoint and nothing else. Given a grantee, what runs
    * under the role waits for the grant, so a first deploy does not serve before it may invoke.
    */
   grantInvoke(to: GrantableRole | Grantee): IamRolePolicy {
     const n = this.grants++;
     const grantee = "waitFor" in to ? to : undefined;
+    const action = this.asyncInference ? "InvokeEndpointAsync" : "InvokeEndpoint";
     const statement: DataAwsIamPolicyDocumentStatement = {
-      sid: "InvokeEndpoint",
+      sid: action,
       effect: "Allow",
-      actions: ["sagemaker:InvokeEndpoint"],
+      actions: [`sagemaker:${action}`],
       resources: [this.endpointArn],
     };
     const grant = new IamRolePolicy(this, `invoke-grant-${n}`, {
@@ -267,6 +300,15 @@ export class InferenceEndpoint extends Construct {
         condition: [{ test: "StringEquals", variable: "cloudwatch:namespace", values: ["/aws/sagemaker/Endpoints", "AWS/SageMaker"] }],
       },
       ...(props.dataCapture ? [this.captureStatement(props.dataCapture)] : []),
+      ...(props.asyncInference
+        ? asyncExecutionStatements(
+            props.asyncInference,
+            this.asyncNotifications && {
+              topicArns: [this.asyncNotifications.successTopic.arn, this.asyncNotifications.errorTopic.arn],
+              keyArn: this.asyncNotifications.key.arn,
+            },
+          )
+        : []),
     ];
   }
 }

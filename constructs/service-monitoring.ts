@@ -181,7 +181,7 @@ export class ServiceMonitoring extends Construct {
 }
 
 /** Every key-management action, none that encrypts or decrypts (kms:* would break the no-wildcard rule). */
-const KEY_ADMIN_ACTIONS = [
+export const KEY_ADMIN_ACTIONS = [
   "kms:Create*",
   "kms:Describe*",
   "kms:Enable*",

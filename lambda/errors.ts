@@ -1,7 +1,7 @@
 /** An error whose message is written for the client (validation, size, content type). */
 export class ClientError extends Error {
   constructor(
-    readonly statusCode: 400 | 413 | 415,
+    readonly statusCode: 400 | 404 | 413 | 415,
     message: string,
   ) {
     super(message);
@@ -14,6 +14,14 @@ export class BadModelResponseError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "BadModelResponseError";
+  }
+}
+
+/** An asynchronous endpoint wrote a failure object for the request instead of a result. */
+export class AsyncInferenceFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AsyncInferenceFailedError";
   }
 }
 
@@ -42,6 +50,7 @@ const upstream = (statusCode: number, message: string, retryAfterS?: number): Ma
 const BY_NAME: ReadonlyMap<string, MappedError> = new Map([
   ["ModelError", upstream(502, "The model failed to process the request.")],
   ["BadModelResponseError", upstream(502, "The model returned an unexpected response.")],
+  ["AsyncInferenceFailedError", upstream(502, "The model failed to process the request.")],
   ["InternalFailure", upstream(502, "The model endpoint failed to process the request.")],
   ["InternalDependencyException", upstream(502, "The model endpoint failed to process the request.")],
   ["ModelNotReadyException", upstream(503, "The model is not ready yet; retry later.", RETRY_AFTER_MODEL_NOT_READY_S)],

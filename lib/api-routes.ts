@@ -8,6 +8,8 @@ export interface ApiRoute {
   /** Resource path below the stage, with a leading slash, e.g. `/sentiment`. */
   readonly path: string;
   readonly method: "POST";
+  /** An async service's route: POST answers 202 with an id, `GET <path>/results/{id}` the answer. */
+  readonly async: boolean;
   /** Hugging Face task: selects the request contract (`contract/task-contracts.ts`). */
   readonly task: string;
   /** The service's request limits, which size the route's schema and examples. */
@@ -37,6 +39,7 @@ export function apiRoutes(config: AppConfig): ApiRoute[] {
   return config.services.map((service) => ({
     path: `/${service.routePath}`,
     method: "POST",
+    async: service.async !== undefined,
     task: service.task,
     limits: service.limits,
     outputName: routeOutputName(service.routePath),

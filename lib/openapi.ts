@@ -134,6 +134,58 @@ function operation(
   };
 }
 
+/** What an async route answers while the request waits: POST and GET both (202). */
+const ASYNC_ACCEPTED: Json = {
+  type: "object",
+  required: ["id", "status", "resultPath"],
+  properties: {
+    id: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
+    status: { type: "string", enum: ["pending"] },
+    resultPath: { type: "string", description: "Path below the host where GET answers the result: /<stage>/<route>/results/<id>" },
+  },
+  additionalProperties: false,
+};
+const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before polling again", schema: { type: "integer" } } };
+
+/** An async route: POST answers 202 with the id; `GET <path>/results/{id}` the result once there. */
+function asyncOperations(
+  post: Json,
+  route: ApiRoute,
+  errors: ReturnType<typeof errorResponses>,
+  security: Json[] | undefined,
+): Record<string, Json> {
+  const { "200": result, ...failures } = post.responses as Record<string, Json>;
+  const accepted = (description: string) => ({
+    description,
+    headers: RETRY_AFTER,
+    content: { "application/json": { schema: ref("schemas", "AsyncAccepted") } },
+  });
+  const getErrors = Object.fromEntries(Object.entries(errors).filter(([status]) => !["413", "415"].includes(status)));
+  return {
+    [route.path]: {
+      post: {
+        ...post,
+        description: `${String(post.description)} Asynchronous: the request is queued and answered 202; poll resultPath.`,
+        responses: { "202": accepted("Queued; poll resultPath (also in Location)"), ...failures },
+      },
+    },
+    [`${route.path}/results/{id}`]: {
+      get: {
+        operationId: `get${pascal(route.path)}Result`,
+        summary: `The answer to a POST ${route.path}`,
+        ...(security && { security }),
+        parameters: [{ name: "id", in: "path", required: true, schema: (ASYNC_ACCEPTED.properties as Record<string, Json>).id }],
+        responses: {
+          "200": { ...result, description: `${String(result.description)}: exactly what the synchronous route answers` },
+          "202": accepted("Still queued or running"),
+          "404": ref("responses", "NotFound"),
+          ...Object.fromEntries(Object.entries(getErrors).map(([status, e]) => [status, ref("responses", e.name)])),
+        },
+      },
+    },
+  };
+}
+
 export function openApiDocument(config: AppConfig, options: OpenApiOptions = {}): Json {
   const routes = apiRoutes(config);
   const errors = errorResponses(config.api.authMode);
@@ -148,11 +200,12 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
       request: componentName(schemas, `${contract.schemaName}Request`, jsonSchema(contract.requestSchema(route.limits), "input"), route),
       response: componentName(schemas, `${contract.schemaName}Response`, jsonSchema(contract.responseSchema, "output"), route),
     };
-    paths[route.path] = {
-      ...paths[route.path],
-      [route.method.toLowerCase()]: operation(route, contract, names, errors, securityOf(route)),
-    };
+    const op = operation(route, contract, names, errors, securityOf(route));
+    if (route.async) Object.assign(paths, asyncOperations(op, route, errors, securityOf(route)));
+    else paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: op };
   }
+  const anyAsync = routes.some((r) => r.async);
+  if (anyAsync) schemas.AsyncAccepted = ASYNC_ACCEPTED;
   const server = options.serverUrl
     ? { url: options.serverUrl }
     : {
@@ -173,7 +226,10 @@ export function openApiDocument(config: AppConfig, options: OpenApiOptions = {})
     components: {
       schemas,
       responses: Object.fromEntries(
-        Object.values(errors).map((e) => [
+        [
+          ...Object.values(errors),
+          ...(anyAsync ? [{ name: "NotFound", description: "No request with this id on this route", headers: undefined }] : []),
+        ].map((e) => [
           e.name,
           {
             description: e.description,

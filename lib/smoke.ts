@@ -19,6 +19,8 @@ export interface SmokeRoute {
   readonly task: string;
   /** The OAuth scope the route requires (auth mode `cognito`). */
   readonly scope?: string;
+  /** An async route: POST answers 202 with an id, and the answer is polled at `<url>/results/<id>`. */
+  readonly async?: boolean;
 }
 
 /** How requests authenticate: what the stage requires. */
@@ -109,6 +111,7 @@ async function authHeaders(
   headers: Record<string, string>,
   body: string,
   timeoutMs: number,
+  method: "POST" | "GET" = "POST",
 ): Promise<Record<string, string>> {
   const { credentials } = smokeCase;
   if (credentials === "none") return headers;
@@ -118,15 +121,16 @@ async function authHeaders(
   }
   if (auth.mode === "api-key") return { ...headers, "x-api-key": credentials === "valid" ? auth.apiKey : `wrong-${auth.apiKey}` };
   if (auth.mode === "token") return { ...headers, authorization: `Bearer ${credentials === "valid" ? auth.token : "wrong"}` };
-  return signRequest(auth, url, headers, body);
+  return signRequest(auth, url, headers, body, method);
 }
 
-/** SigV4-signs a POST for API Gateway (`execute-api`) with the AWS SDK's signer. */
+/** SigV4-signs a request (a POST unless told) for API Gateway (`execute-api`) with the AWS SDK's signer. */
 export async function signRequest(
   auth: Extract<SmokeAuth, { mode: "iam" }>,
   url: URL,
   headers: Record<string, string>,
   body: string,
+  method: "POST" | "GET" = "POST",
 ): Promise<Record<string, string>> {
   const signer = new SignatureV4({
     service: "execute-api",
@@ -136,7 +140,7 @@ export async function signRequest(
   });
   const query = Object.fromEntries(url.searchParams);
   const signed = await signer.sign({
-    method: "POST",
+    method,
     protocol: url.protocol,
     hostname: url.hostname,
     port: url.port === "" ? undefined : Number(url.port),
@@ -170,13 +174,40 @@ export async function runCase(smokeCase: SmokeCase, auth: SmokeAuth, timeoutMs: 
   try {
     const headers = await authHeaders(auth, smokeCase, url, { "content-type": "application/json" }, example.body, timeoutMs);
     const reply = await fetch(url, { method: "POST", headers, body: example.body, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await reply.text();
+    let status = reply.status;
+    let text = await reply.text();
+    if (route.async && status === 202 && example.status !== 202) ({ status, text } = await polled(smokeCase, auth, text, timeoutMs));
     const latencyMs = Math.round(performance.now() - started);
-    return { ...base, status: reply.status, latencyMs, problem: problemWith(example, reply.status, text) };
+    return { ...base, status, latencyMs, problem: problemWith(example, status, text) };
   } catch (error) {
     const cause =
       error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
     return { ...base, status: 0, latencyMs: Math.round(performance.now() - started), problem: `no answer: ${cause}` };
+  }
+}
+
+/** Polls at most this many request timeouts: an async endpoint woken from zero instances takes minutes. */
+export const ASYNC_POLL_TIMEOUTS = 20;
+
+/** GETs an async route's result until it is no longer 202, waiting 0.2 s, then longer, up to the answer's Retry-After. */
+async function polled(
+  smokeCase: SmokeCase,
+  auth: SmokeAuth,
+  accepted: string,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  const id = (JSON.parse(accepted) as { id?: unknown }).id;
+  if (typeof id !== "string") return { status: 0, text: `202 without an id: ${accepted.slice(0, 200)}` };
+  const url = new URL(`${smokeCase.route.url}/results/${encodeURIComponent(id)}`);
+  const deadline = performance.now() + ASYNC_POLL_TIMEOUTS * timeoutMs;
+  let waitMs = 200;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const headers = await authHeaders(auth, smokeCase, url, {}, "", timeoutMs, "GET");
+    const reply = await fetch(url, { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await reply.text();
+    if (reply.status !== 202 || performance.now() > deadline) return { status: reply.status, text };
+    waitMs = Math.min(2 * waitMs, 1000 * Number(reply.headers.get("retry-after") ?? 5));
   }
 }
 

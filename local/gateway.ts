@@ -22,6 +22,8 @@ export interface GatewayRoute {
   invoke(event: APIGatewayProxyEvent): Promise<InvokeOutcome>;
   /** The OAuth scope an access token must carry (auth mode `cognito`). */
   scope?: string;
+  /** Also `GET <resourcePath>/results/{id}` to the same function (asynchronous routes). */
+  results?: boolean;
 }
 
 export interface GatewayOptions {
@@ -118,12 +120,34 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     ]),
   );
 
+  /** The async route and id of `/<stage>/<route>/results/<id>` (one non-empty segment, as API Gateway's `{id}`). */
+  function resultsRoute(path: string) {
+    const match = /^(.*)\/results\/([^/]+)$/.exec(path);
+    const route = match ? routes.get(match[1]) : undefined;
+    return route?.results && match ? { route, id: decodeURIComponent(match[2]) } : undefined;
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (options.auth.mode === "cognito" && path === TOKEN_PATH && req.method === "POST") {
       const answer = options.auth.tokens.tokenRequest(req.headers, body);
       sendJson(res, answer.status, answer.body);
+      return;
+    }
+    const results = req.method === "GET" ? resultsRoute(path) : undefined;
+    if (results !== undefined) {
+      const apiKey = checkAuth(options.auth, req, results.route);
+      const identity = { ...results.route.identity, resourcePath: `${results.route.resourcePath}/results/{id}` };
+      const event = proxyEvent(identity, eventRequest(req, body, requestId, apiKey));
+      const actual = `${results.route.resourcePath}/results/${results.id}`;
+      const withId = {
+        ...event,
+        path: actual,
+        pathParameters: { id: results.id },
+        requestContext: { ...event.requestContext, path: `/${api.stageName}${actual}` },
+      };
+      reply(res, await results.route.invoke(withId), options.log);
       return;
     }
     const route = routes.get(path);

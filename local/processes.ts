@@ -17,6 +17,8 @@ import type { FunctionIdentity } from "./lambda-protocol";
 import { type ModelServer, startModelServer } from "./model-server";
 import { containerTask, handlerEnvironment, inferenceNames } from "../stacks/inference-wiring";
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
+import { type LocalS3, startLocalS3 } from "./s3-standin";
+import { LOCAL_ASYNC_BUCKET, localAsyncEnvironment, localAsyncOutput } from "./async-local";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
@@ -187,10 +189,23 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       models.push(model);
     }
     const names = config.services.map((service) => inferenceNames(config.namePrefix, service));
+    // Async services queue through S3: a loopback one, their own function bundle.
+    const isAsync = config.services.map((service) => service.async !== undefined);
+    let s3: LocalS3 | undefined;
+    if (isAsync.includes(true)) {
+      s3 = await startLocalS3({ port: 0, buckets: [LOCAL_ASYNC_BUCKET] });
+      stops.push(s3.close);
+    }
+    const asyncBundle =
+      s3 && bundleLambda({ entry: path.join(REPO_ROOT, "lambda", "async.ts"), outDir: path.join(scratch, "lambda-async") }).outFile;
     const runtime: LocalRuntime = await startLocalRuntime({
       port: options.ports.runtime,
       region: config.region,
       endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])),
+      asyncEndpoints: new Map(
+        config.services.flatMap((service, i) => (isAsync[i] ? [[names[i].endpointName, localAsyncOutput(config, service)]] : [])),
+      ),
+      s3: s3?.store,
     });
     stops.push(runtime.close);
     const scopes = apiRoutes(config).map((r) => r.scope);
@@ -204,9 +219,12 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         accountId: LOCAL_ACCOUNT_ID,
       };
       const lambda = new LambdaHost({
-        bundleFile,
+        bundleFile: isAsync[i] && asyncBundle ? asyncBundle : bundleFile,
         workerFile,
-        env: lambdaEnvironment(config, service, runtime.url, identity, endpointName, scratch),
+        env: {
+          ...lambdaEnvironment(config, service, runtime.url, identity, endpointName, scratch),
+          ...(isAsync[i] && s3 ? localAsyncEnvironment(config, service, s3.url) : {}),
+        },
         identity,
         timeoutMs: (service.lambda.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds) * 1000,
         log: (line) => log("lambda", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
@@ -218,6 +236,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         requestSchema: handlerContract(service.task).requestJsonSchema(service.limits),
         invoke: (event) => lambda.invoke(event),
         scope: config.api.authMode === "cognito" ? scopes[i] : undefined,
+        results: isAsync[i],
       });
     }
     const auth = gatewayAuth(config, options, scopes);

@@ -1,6 +1,8 @@
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { closeServer, type HttpReply, listen, readBody, request, RequestTimeoutError, sendJson } from "./http";
+import { ASYNC_INVOKE_PATH, AsyncInvocations, type AsyncOutput } from "./async-invocations";
+import type { ObjectStore } from "./s3-standin";
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 /** SAGEMAKER_MODEL_SERVER_TIMEOUT's default: how long SageMaker waits for the container. */
@@ -12,6 +14,10 @@ export interface LocalRuntimeOptions {
   /** Endpoint name -> base URL of the model server behind it. */
   endpoints: ReadonlyMap<string, string>;
   invocationTimeoutMs?: number;
+  /** Async endpoints (InvokeEndpointAsync): name -> where results and failures go. @default none */
+  asyncEndpoints?: ReadonlyMap<string, AsyncOutput>;
+  /** The local S3 the async endpoints read requests from and write answers to; required with asyncEndpoints. */
+  s3?: ObjectStore;
 }
 
 export interface LocalRuntime {
@@ -24,7 +30,7 @@ const INVOKE_PATH = /^\/endpoints\/([^/]+)\/invocations$/;
 const FORWARDED = ["content-type", "accept", "x-amzn-sagemaker-custom-attributes"];
 
 /** An error answer: HTTP status, `x-amzn-ErrorType` and JSON body. */
-class RuntimeError extends Error {
+export class RuntimeError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
@@ -34,9 +40,9 @@ class RuntimeError extends Error {
   }
 }
 
-const error = (status: number, type: string, message: string) => new RuntimeError(status, type, { message });
+export const error = (status: number, type: string, message: string) => new RuntimeError(status, type, { message });
 
-function modelError(endpoint: string, region: string, status: number, original: string): RuntimeError {
+export function modelError(endpoint: string, region: string, status: number, original: string): RuntimeError {
   const kind = status >= 500 ? "server" : "client";
   const logGroup = `/aws/sagemaker/Endpoints/${endpoint}`;
   const message =
@@ -85,18 +91,23 @@ async function invoke(options: LocalRuntimeOptions, req: http.IncomingMessage, r
 
 /**
  * A loopback SageMaker Runtime: InvokeEndpoint (`POST /endpoints/{name}/invocations`) forwarded
- * to a model server, answering with the service's error shapes (`x-amzn-ErrorType` + JSON) so
+ * to a model server, and InvokeEndpointAsync for async endpoints (local/async-invocations.ts), answering with the service's error shapes (`x-amzn-ErrorType` + JSON) so
  * unmodified AWS clients work against it. Request signatures are not checked.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const queued = new AsyncInvocations(options);
   const server = http.createServer((req, res) => {
     const requestId = randomUUID();
     res.setHeader("x-amzn-RequestId", requestId);
-    const match = INVOKE_PATH.exec(new URL(req.url ?? "/", "http://localhost").pathname);
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    const match = INVOKE_PATH.exec(pathname);
+    const asyncMatch = ASYNC_INVOKE_PATH.exec(pathname);
     const handled =
       req.method === "POST" && match
         ? invoke(options, req, res, decodeURIComponent(match[1]))
-        : Promise.reject(error(404, "UnknownOperationException", `${req.method} ${req.url} is not an operation of this local runtime`));
+        : req.method === "POST" && asyncMatch
+          ? queued.accept(req, res, decodeURIComponent(asyncMatch[1]))
+          : Promise.reject(error(404, "UnknownOperationException", `${req.method} ${req.url} is not an operation of this local runtime`));
     handled.catch((caught: unknown) => {
       const failure = caught instanceof RuntimeError ? caught : error(500, "InternalFailure", String(caught));
       if (!res.headersSent) sendJson(res, failure.status, failure.body, { "x-amzn-ErrorType": failure.type });
@@ -104,5 +115,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
   });
   const port = await listen(server, options.port);
-  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server, 5_000) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await closeServer(server, 5_000);
+      await queued.drain();
+    },
+  };
 }

@@ -106,7 +106,10 @@ function banner(stack: LocalStack, region: string): string {
   const [first] = stack.services;
   return [
     `Local API ready (${stack.services.map((s) => `${s.service.task} model ${s.modelDir}`).join("; ")})`,
-    ...stack.services.map((s) => `  Gateway:           POST ${s.routeUrl}  (${s.service.task})`),
+    ...stack.services.map(
+      (s) =>
+        `  Gateway:           POST ${s.routeUrl}  (${s.service.task}${s.service.async ? `; async: GET ${s.routeUrl}/results/{id}` : ""})`,
+    ),
     ...auth.lines,
     ...stack.services.map((s) => `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${s.endpointName})`),
     ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),

@@ -15,6 +15,10 @@ import { InferenceApi } from "../constructs/inference-api";
 import { CognitoClientCredentials } from "../constructs/cognito-client-credentials";
 import { EndpointAutoscaling } from "../constructs/endpoint-autoscaling";
 import { ServiceMonitoring } from "../constructs/service-monitoring";
+import { AsyncAutoscaling } from "../constructs/async-autoscaling";
+import { type AsyncInference, grantAsyncCaller } from "../constructs/async-inference";
+import { toAsyncEnvironment } from "../lambda/async-environment";
+import { asyncPrefix } from "./async-wiring";
 import type { AwsTarget } from "../constructs/names";
 import { configureBackend } from "./backend";
 import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
@@ -78,6 +82,7 @@ export class InferenceStack extends TerraformStack {
         requestSchema: handlerContract(service.task).requestJsonSchema(service.limits),
         handler,
         authorizationScope: tokens?.scopeIdentifiers[routeScopeName(service.routePath)],
+        results: service.async !== undefined,
       })),
       stageName: config.api.stageName,
       authMode: config.api.authMode,
@@ -133,6 +138,7 @@ export class InferenceStack extends TerraformStack {
       bucket: sharedBucket,
       keyPrefix: service.name === undefined ? undefined : `models/${service.name}`,
     });
+    const asyncInference = asyncInferenceOf(config.namePrefix, service, artifact);
     const endpoint = new InferenceEndpoint(this, `inference-endpoint${suffix}`, {
       name: base,
       endpointName: names.endpointName,
@@ -146,7 +152,15 @@ export class InferenceStack extends TerraformStack {
       capacity: service.endpoint,
       logRetentionDays: config.logRetentionDays,
       dataCapture: dataCaptureOf(service, artifact),
+      asyncInference,
     });
+    if (service.async) {
+      new AsyncAutoscaling(this, `async-scaling${suffix}`, {
+        ...service.async,
+        endpointName: endpoint.endpointName,
+        endpoint: endpoint.endpoint,
+      });
+    }
     if (service.autoscaling && service.endpoint.mode === "real-time") {
       new EndpointAutoscaling(this, `autoscaling${suffix}`, {
         ...service.autoscaling,
@@ -159,16 +173,21 @@ export class InferenceStack extends TerraformStack {
 
     const handler = new InferenceFunction(this, `handler${suffix}`, {
       functionName: names.functionName,
-      entry: props.handlerEntry,
-      bundleDir: path.join(props.buildDir, "lambda"),
+      // Async routes run their own entry (lambda/async.ts, beside the synchronous one).
+      entry: asyncInference ? path.join(path.dirname(props.handlerEntry), "async.ts") : props.handlerEntry,
+      bundleDir: path.join(props.buildDir, asyncInference ? "lambda-async" : "lambda"),
       target,
       memoryMb: service.lambda.memoryMb,
       timeoutSeconds: service.lambda.timeoutSeconds,
       reservedConcurrency: service.lambda.reservedConcurrency,
       logRetentionDays: config.logRetentionDays,
-      environment: handlerEnvironment(config, service, endpoint.endpoint.name),
+      environment: {
+        ...handlerEnvironment(config, service, endpoint.endpoint.name),
+        ...(asyncInference && toAsyncEnvironment({ bucket: asyncInference.bucket.name, prefix: asyncInference.prefix })),
+      },
     });
     endpoint.grantInvoke(handler);
+    if (asyncInference) grantAsyncCaller(endpoint, "async-caller-grant", asyncInference, handler);
     return { service, target, artifact, endpoint, handler };
   }
 
@@ -236,6 +255,8 @@ export class InferenceStack extends TerraformStack {
           ...(auth.mode === "cognito" && { scope: route.scope }),
           body,
           curl: curlCommand(url, body, route, auth),
+          // An async route answers 202 with an id; the answer is polled here.
+          ...(route.async && { results: `${url}/results/{id}` }),
         },
         description: `${route.method} ${route.path}: URL and a ready request`,
       });
@@ -249,6 +270,19 @@ function dataCaptureOf(service: ServiceConfig, artifact: ModelArtifact): DataCap
   if (!artifact.bucket) throw new Error(`service ${service.routePath}: data capture needs the artifact bucket`);
   const { bucket } = artifact.bucket;
   return { samplingPercent: service.dataCapturePercent, bucket: { name: bucket.bucket, arn: bucket.arn }, prefix: "data-capture" };
+}
+
+/** Async requests and results live below `async/<service>/` of the artifact bucket (config refuses s3:// sources, which have none). */
+function asyncInferenceOf(namePrefix: string, service: ServiceConfig, artifact: ModelArtifact): AsyncInference | undefined {
+  if (service.async === undefined) return undefined;
+  if (!artifact.bucket) throw new Error(`service ${service.routePath}: an async endpoint needs the artifact bucket`);
+  const { bucket } = artifact.bucket;
+  return {
+    bucket: { name: bucket.bucket, arn: bucket.arn },
+    prefix: asyncPrefix(namePrefix, service),
+    maxConcurrentInvocationsPerInstance: service.async.maxConcurrentInvocationsPerInstance,
+    notifications: service.async.notifications,
+  };
 }
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;

@@ -45,6 +45,8 @@ const routeOutput = z.object({
   task: z.string(),
   auth: z.enum(["api-key", "iam", "cognito"]),
   scope: z.string().optional(),
+  /** Async routes name where their answers are polled. */
+  results: z.string().optional(),
 });
 
 function options(argv: string[]) {
@@ -100,7 +102,7 @@ function fromUrl(url: string, config: AppConfig, task: string | undefined): Targ
   const route = apiRoutes(config).find((r) => parsed.pathname.endsWith(r.path)) ?? apiRoutes(config)[0];
   const scope = config.api.authMode === "cognito" ? route.scope : undefined;
   return {
-    routes: [{ label: `POST ${parsed.pathname}`, url, task: task ?? route.task, scope }],
+    routes: [{ label: `POST ${parsed.pathname}`, url, task: task ?? route.task, scope, async: route.async }],
     authMode: config.api.authMode,
     tokenUrl: new URL(TOKEN_PATH, parsed).toString(),
   };
@@ -124,7 +126,7 @@ function fromOutputs(file: string, stack: string): Target {
   if (routes.length === 0)
     throw new UsageError(`${file}: stack "${stack}" has no route_* outputs (deployed before they existed? deploy again)`);
   return {
-    routes: routes.map(({ label, url, task, scope }) => ({ label, url, task, scope })),
+    routes: routes.map(({ label, url, task, scope, results }) => ({ label, url, task, scope, async: results !== undefined })),
     authMode: routes[0].auth,
     apiKey: stringOutput(outputs, "api_key"),
     apiKeyCommand: stringOutput(outputs, "api_key_command"),

@@ -106,7 +106,7 @@ describe("instanceType auto", () => {
 
   test("maxHourlyUsd without instanceType auto is refused", () => {
     expect(problemsOf({ MAX_HOURLY_USD: "0.5" })).toContain(
-      'maxHourlyUsd (env MAX_HOURLY_USD, context "maxHourlyUsd"): only used with endpointMode real-time and instanceType auto',
+      'maxHourlyUsd (env MAX_HOURLY_USD, context "maxHourlyUsd"): only used with endpointMode real-time (or async) and instanceType auto',
     );
   });
 

@@ -26,7 +26,7 @@ test("a bad configuration exits 1 naming the field, and writes no synth output",
   const run = runApp({ ENDPOINT_MODE: "batch" });
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(
-    'endpointMode (env ENDPOINT_MODE, context "endpointMode"): must be one of real-time, serverless; got "batch"',
+    'endpointMode (env ENDPOINT_MODE, context "endpointMode"): must be one of real-time, serverless, async; got "batch"',
   );
   expect(run.stderr).not.toMatch(/\s+at /);
   expect(fs.existsSync(run.outdir)).toBe(false);

@@ -60,6 +60,8 @@ describe.each([
   ["api-key", {}],
   ["iam", { AUTH_MODE: "iam" }],
   ["cognito", { AUTH_MODE: "cognito" }],
+  ["async api-key", { ENDPOINT_MODE: "async" }],
+  ["async cognito", { ENDPOINT_MODE: "async", AUTH_MODE: "cognito" }],
 ])("in %s mode", (_mode, env: Record<string, string>) => {
   it("validates as OpenAPI 3.0 (@seriousme/openapi-schema-validator)", () => {
     const result = validate(documentFor(env));
@@ -186,4 +188,25 @@ describe("files", () => {
       { url: "https://abc123.execute-api.us-east-1.amazonaws.com/v1" },
     ]);
   });
+});
+
+it("documents an async route: POST answers 202 with the id, GET results/{id} the synchronous answer, 202 or 404", () => {
+  const document = documentFor({ ENDPOINT_MODE: "async" }) as unknown as {
+    paths: Record<string, Record<string, { responses: Record<string, Record<string, unknown>>; parameters?: unknown[] }>>;
+    components: { schemas: Record<string, unknown>; responses: Record<string, unknown> };
+  };
+  const post = document.paths["/sentiment"].post.responses;
+  expect(post["200"]).toBeUndefined();
+  expect(post["202"]).toMatchObject({ content: { "application/json": { schema: { $ref: "#/components/schemas/AsyncAccepted" } } } });
+  const get = document.paths["/sentiment/results/{id}"].get;
+  expect(get.parameters).toEqual([{ name: "id", in: "path", required: true, schema: expect.objectContaining({ type: "string" }) }]);
+  expect(get.responses["200"]).toMatchObject({
+    content: { "application/json": { schema: { $ref: "#/components/schemas/SentimentResponse" } } },
+  });
+  expect(get.responses["202"]).toMatchObject({
+    content: { "application/json": { schema: { $ref: "#/components/schemas/AsyncAccepted" } } },
+  });
+  expect(get.responses["404"]).toEqual({ $ref: "#/components/responses/NotFound" });
+  expect(get.responses["415"]).toBeUndefined();
+  expect(document.components.schemas.AsyncAccepted).toMatchObject({ required: ["id", "status", "resultPath"] });
 });

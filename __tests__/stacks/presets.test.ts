@@ -20,13 +20,14 @@ interface PresetFile {
 
 const read = (name: string): PresetFile => JSON.parse(fs.readFileSync(path.join(PRESETS_DIR, name), "utf8")) as PresetFile;
 
-test("the issue's six presets and the real-time Flan-T5 are there", () => {
+test("the issue's six presets, the real-time and the async Flan-T5 are there", () => {
   expect(PRESETS).toEqual([
     "all-in-one.json",
     "bert-paraphrase-intel.json",
     "bert-squad-qa.json",
     "embeddings-serverless.json",
     "finbert-sentiment.json",
+    "flan-t5-async.json",
     "flan-t5-realtime.json",
     "flan-t5-serverless.json",
   ]);
@@ -44,7 +45,7 @@ function invokeGrantsByRole(json: TerraformJson): Map<string, string[]> {
   const grants = new Map<string, string[]>();
   for (const policy of resourcesOf(json, "aws_iam_role_policy")) {
     for (const statement of statementsOf(json, policy.policy)) {
-      if (!statement.actions?.includes("sagemaker:InvokeEndpoint")) continue;
+      if (!statement.actions?.some((a) => a === "sagemaker:InvokeEndpoint" || a === "sagemaker:InvokeEndpointAsync")) continue;
       grants.set(String(policy.role), [...(grants.get(String(policy.role)) ?? []), ...(statement.resources ?? [])]);
     }
   }
@@ -69,17 +70,14 @@ describe.each(PRESETS)("preset %s", (preset) => {
   });
 
   test("each service has its own endpoint, Lambda, archive object and route with a request model", () => {
-    for (const type of [
-      "aws_sagemaker_endpoint",
-      "aws_lambda_function",
-      "aws_s3_object",
-      "aws_api_gateway_method",
-      "aws_api_gateway_model",
-    ]) {
+    for (const type of ["aws_sagemaker_endpoint", "aws_lambda_function", "aws_s3_object", "aws_api_gateway_model"]) {
       expect([type, resourcesOf(app.inferenceJson, type).length]).toEqual([type, services.length]);
     }
+    // Async services also answer GET <route>/results/{id}.
+    const asyncServices = services.filter((s) => s.endpointMode === "async");
+    expect(resourcesOf(app.inferenceJson, "aws_api_gateway_method")).toHaveLength(services.length + asyncServices.length);
     const paths = resourcesOf(app.inferenceJson, "aws_api_gateway_resource").map((r) => r.path_part);
-    expect(paths.sort()).toEqual(services.map((s) => s.name).sort());
+    expect(paths.sort()).toEqual([...services.map((s) => s.name), ...asyncServices.flatMap(() => ["results", "{id}"])].sort());
   });
 
   test("each Lambda's role may invoke exactly one endpoint, and no two roles the same", () => {

@@ -10,6 +10,12 @@ const VARIANTS: Record<string, Record<string, string>> = {
   "cognito auth": { AUTH_MODE: "cognito" },
   "hub model": { MODEL_SOURCE: "hub:yiyanghkust/finbert-tone@4921590d3c0c3832c0efea24c8381ce0bda7844b" },
   "autoscaling, alarms and data capture": { MAX_INSTANCES: "3", ALARM_EMAIL: "ops@example.com", DATA_CAPTURE_PERCENT: "10" },
+  "async with notifications, scale to zero and alarms": {
+    ENDPOINT_MODE: "async",
+    ASYNC_NOTIFICATIONS: "true",
+    MAX_INSTANCES: "2",
+    ALARMS: "true",
+  },
 };
 
 describe.each(Object.entries(VARIANTS))("security rules (%s)", (_name, env) => {

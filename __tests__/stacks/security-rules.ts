@@ -114,7 +114,15 @@ export const SECURITY_RULES: Record<string, (stacks: readonly TerraformJson[]) =
           const [principal] = s.principals ?? [];
           if (principal.type === "AWS") {
             expect(principal.identifiers).toEqual([expect.stringMatching(/^arn:aws[a-z-]*:iam::.+:root$/)]);
-            for (const action of s.actions ?? []) expect(action).not.toMatch(/^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/);
+            // Data use through the account only for one named role, and only through a named service.
+            const variables = (s.condition ?? []).map((c) => c.variable).sort();
+            const oneRoleViaService =
+              variables.join() === "aws:PrincipalArn,kms:ViaService" &&
+              s.condition
+                ?.find((c) => c.variable === "aws:PrincipalArn")
+                ?.values.every((v) => /^arn:aws[a-z-]*:iam::[^:]+:role\/[^*]+$/.test(v));
+            if (!oneRoleViaService)
+              for (const action of s.actions ?? []) expect(action).not.toMatch(/^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/);
           } else {
             expect(principal.type).toBe("Service");
             expect(s.condition).toEqual([expect.objectContaining({ variable: "aws:SourceAccount" })]);

@@ -1,0 +1,59 @@
+import { Construct } from "constructs";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import type { AwsTarget } from "./names";
+import { policyDocument } from "./policy";
+import { KEY_ADMIN_ACTIONS } from "./service-monitoring";
+
+export interface AsyncNotificationsProps {
+  /** Base of the topic and key names: topics `<name>-async-success` and `<name>-async-error`. @default - none, required */
+  readonly name: string;
+  /** @default - none, required */
+  readonly target: AwsTarget;
+  /** ARN of the role SageMaker publishes with (the endpoint's execution role), built from its name so the key policy plans unchanged. @default - none, required */
+  readonly publisherRoleArn: string;
+}
+
+/**
+ * The SNS topics an asynchronous endpoint publishes each result and each failure to, encrypted
+ * with a key of their own. SageMaker publishes with the endpoint's execution role, so SNS calls KMS
+ * with that role's credentials: the key policy lets the account's IAM grant that use to this role
+ * only, through SNS only, and the role's policy (InferenceEndpoint) grants it.
+ */
+export class AsyncNotifications extends Construct {
+  readonly key: KmsKey;
+  readonly successTopic: SnsTopic;
+  readonly errorTopic: SnsTopic;
+
+  constructor(scope: Construct, id: string, props: AsyncNotificationsProps) {
+    super(scope, id);
+    const { partition, region, accountId } = props.target;
+    this.key = new KmsKey(this, "key", {
+      description: `Encrypts the ${props.name} async result topics`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 7,
+      policy: policyDocument(this, "key-policy", [
+        {
+          sid: "AccountAdministers",
+          effect: "Allow",
+          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
+          actions: KEY_ADMIN_ACTIONS,
+          resources: ["*"],
+        },
+        {
+          sid: "EndpointRolePublishesThroughSns",
+          effect: "Allow",
+          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
+          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          resources: ["*"],
+          condition: [
+            { test: "StringEquals", variable: "kms:ViaService", values: [`sns.${region}.amazonaws.com`] },
+            { test: "ArnEquals", variable: "aws:PrincipalArn", values: [props.publisherRoleArn] },
+          ],
+        },
+      ]).json,
+    });
+    this.successTopic = new SnsTopic(this, "success", { name: `${props.name}-async-success`, kmsMasterKeyId: this.key.arn });
+    this.errorTopic = new SnsTopic(this, "error", { name: `${props.name}-async-error`, kmsMasterKeyId: this.key.arn });
+  }
+}
