@@ -2,6 +2,7 @@
 // model family's own request, and the answer comes back in the toolkit's shape, so the contract
 // maps it to the same public response as a SageMaker endpoint's.
 import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import * as z from "zod/mini";
 import type { BedrockModel } from "../lib/bedrock-models";
 import type { HandlerConfig } from "./environment";
@@ -15,12 +16,15 @@ export const BEDROCK_MAX_TEMPERATURE = 1;
 
 /**
  * As the SageMaker client: region and credentials from the Lambda environment,
- * `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` redirects it, and the same retry policy.
+ * `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` redirects it, and the same retry policy. HTTP/1.1, as
+ * SageMaker's: the client's default HTTP/2 handler is for bidirectional streaming, which this
+ * handler does not use, and it wraps a refused connection in a stream error the retry policy
+ * would not recognise as never sent.
  */
 export function createBedrockClient(config: Pick<HandlerConfig, "invokeMaxAttempts">): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     retryStrategy: new SentRequestSafeRetryStrategy(config.invokeMaxAttempts),
-    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
+    requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS }),
   });
 }
 
