@@ -106,3 +106,12 @@ test("a configuration of Bedrock services only has no bucket and outputs the fir
   expect(only.inferenceJson.output.endpoint_name).toBeUndefined();
   expect(only.inferenceJson.output.bedrock_model_id.value).toBe("cohere.embed-multilingual-v3");
 });
+
+test("with alarms, an API of Bedrock routes only gets the API stage's alarms and no endpoint alarm", async () => {
+  const only = await synthApp(
+    {},
+    { alarms: true, services: [{ name: "embed", backend: "bedrock", modelId: "amazon.titan-embed-text-v2:0" }] },
+  );
+  const alarms = resourcesOf(only.inferenceJson, "aws_cloudwatch_metric_alarm");
+  expect(alarms.map((a) => a.namespace)).toEqual(["AWS/ApiGateway", "AWS/ApiGateway"]);
+});
