@@ -73,7 +73,7 @@ test("a Cohere route normalises in the handler, so it too matches the SageMaker 
   const body = { input: "quarterly results" };
   const cohere = json(await post(url("cohere"), body)) as { data: Array<{ embedding: number[] }> };
   const sagemaker = json(await post(url("sagemaker"), body)) as { data: Array<{ embedding: number[] }> };
-  cohere.data[0].embedding.forEach((value, i) => expect(value).toBeCloseTo(sagemaker.data[0].embedding[i], 12));
+  for (const [i, value] of cohere.data[0].embedding.entries()) expect(value).toBeCloseTo(sagemaker.data[0].embedding[i], 12);
 });
 
 test("a Converse route answers the text2text-generation contract, max_new_tokens reaching the model", async () => {
