@@ -77,6 +77,7 @@ export function bedrockService(
   }
   const model = bedrockModel(c.modelId);
   const configured = c.task === "sentiment-analysis" ? "text-classification" : c.task;
+  // An unknown model has no task of its own: the refusal then lists the embedding models.
   const task = configured ?? model?.task ?? "feature-extraction";
   const misfit = bedrockModelProblem(c.modelId, task, region);
   if (misfit !== undefined) problems.push(`${where("modelId")}: ${misfit}`);
