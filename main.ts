@@ -21,8 +21,8 @@ export interface PrepareAppOptions {
 
 export interface PreparedApp {
   readonly config: AppConfig;
-  /** One per service, in the order of `config.services`. */
-  readonly models: readonly PreparedModel[];
+  /** One per service, in the order of `config.services`; undefined for a Bedrock service, which has no model of its own. */
+  readonly models: readonly (PreparedModel | undefined)[];
   readonly buildDir: string;
 }
 
@@ -31,9 +31,13 @@ export async function prepareApp(opts: PrepareAppOptions = {}): Promise<Prepared
   const env = opts.env ?? process.env;
   const config = loadConfig({ env, context: opts.context ?? readCdktfContext(env, ROOT) });
   const buildDir = opts.buildDir ?? path.join(ROOT, ".build");
-  const models: PreparedModel[] = [];
+  const models: (PreparedModel | undefined)[] = [];
   // One at a time: packing is parallel inside, and a bad source fails before the next is packed.
   for (const service of config.services) {
+    if (service.backend === "bedrock") {
+      models.push(undefined);
+      continue;
+    }
     const cacheDir = path.join(buildDir, "model-cache");
     models.push(
       await prepareModel(service.model.source, {
@@ -61,10 +65,12 @@ export function buildStacks(app: App, { config, models, buildDir }: PreparedApp)
 async function main(): Promise<void> {
   const prepared = await prepareApp();
   prepared.config.services.forEach((service, i) => {
-    for (const warning of prepared.models[i].warnings) console.warn(`warning: ${describeModelSource(service.model.source)}: ${warning}`);
+    if (service.backend === "bedrock") return;
+    for (const warning of prepared.models[i]?.warnings ?? [])
+      console.warn(`warning: ${describeModelSource(service.model.source)}: ${warning}`);
   });
   for (const service of prepared.config.services) {
-    if (service.instanceChoice) {
+    if (service.backend !== "bedrock" && service.instanceChoice) {
       console.log(
         `instanceType auto for route ${service.routePath}: ${describeChoice(service.instanceChoice.choice, service.instanceChoice.sizeFrom)}`,
       );

@@ -10,6 +10,7 @@ import { AUTOSCALING_DEFAULTS } from "../constructs/autoscaling-defaults";
 import { ASYNC_DEFAULTS } from "../constructs/async-defaults";
 import { QUANTIZATIONS } from "../lib/container-env";
 import { TASKS } from "../lib/tasks";
+import { BACKENDS } from "./bedrock";
 
 /** `instanceType` value that has synth choose the type from the model's size (lib/instance-choice.ts). */
 export const AUTO_INSTANCE_TYPE = "auto";
@@ -86,6 +87,18 @@ export const FIELDS = {
       pattern(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)"),
     ]),
     doc: "Terraform state bucket from the bootstrap stack; empty keeps local state",
+  },
+  backend: {
+    env: "BACKEND",
+    default: "sagemaker",
+    schema: oneOf(BACKENDS),
+    doc: '`sagemaker` (a model of yours on an endpoint) or `bedrock` (an Amazon Bedrock foundation model named by `modelId`; no endpoint, see "Bedrock backend")',
+  },
+  modelId: {
+    env: "BEDROCK_MODEL_ID",
+    default: undefined,
+    schema: z.optional(pattern(/^[a-z0-9-]+\.[a-zA-Z0-9.:-]+$/, "a Bedrock model id such as amazon.titan-embed-text-v2:0")),
+    doc: "with `backend: bedrock`: the foundation model, one listed in lib/bedrock-models.json for the service's task and region",
   },
   modelSource: {
     env: "MODEL_SOURCE",
@@ -350,6 +363,8 @@ export type FieldName = keyof typeof FIELDS;
 export const SERVICE_FIELDS = [
   "routePath",
   "task",
+  "backend",
+  "modelId",
   "modelSource",
   "containerLogLevel",
   "quantization",

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { AUTO_INSTANCE_TYPE, FIELDS, type FieldName, type RawConfig, SERVICE_FIELDS, SERVICE_NAME, type ServiceFieldName } from "./fields";
 import { type ModelSource, parseModelSource } from "./model-source";
 import { type ServiceAsync, asyncProblems, shapeAsync } from "./async";
+import { type BedrockServiceConfig, bedrockService, type ServiceBase } from "./bedrock";
 import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
-import type { RequestLimits } from "../contract/request-limits";
 import { handlerContract } from "../contract/tasks";
 import type { EndpointCapacity } from "../constructs/inference-endpoint";
 import type { InferenceApiProps } from "../constructs/inference-api";
@@ -19,12 +19,10 @@ import { archiveModelSize, directoryModelSize, type ModelSize } from "../lib/mod
 /** Real-time or serverless capacity, exactly as the endpoint construct takes it. */
 export type EndpointConfig = EndpointCapacity;
 
-/** One route of the API: its task, model, capacity, request limits and handler settings. */
-export interface ServiceConfig {
-  /** From the `services` list; undefined for the service the environment configures, whose resources keep their unsuffixed names. */
-  readonly name?: string;
-  readonly routePath: string;
-  readonly task: Task;
+/** One route of the API served by a SageMaker endpoint: its task, model, capacity, request limits and handler settings. */
+export interface SageMakerServiceConfig extends ServiceBase {
+  /** Unset: SageMaker, the default backend. */
+  readonly backend?: "sagemaker";
   readonly model: {
     readonly source: ModelSource;
     readonly transformersVersion: string;
@@ -46,16 +44,10 @@ export interface ServiceConfig {
   readonly async?: ServiceAsync;
   /** Percent of traffic captured to the artifact bucket; undefined: none. Real-time only. */
   readonly dataCapturePercent?: number;
-  readonly limits: Readonly<RequestLimits>;
-  readonly lambda: {
-    /** Unset when the user set none: the function construct's default applies. */
-    readonly memoryMb?: number;
-    /** Unset when the user set none: the function construct's default applies. */
-    readonly timeoutSeconds?: number;
-    readonly reservedConcurrency?: number;
-    readonly logRequestText: boolean;
-  };
 }
+
+/** One route of the API: a SageMaker endpoint's, or a Bedrock model's (`backend: "bedrock"`). */
+export type ServiceConfig = SageMakerServiceConfig | BedrockServiceConfig;
 
 /** Autoscaling of a real-time service; unset fields leave the construct's defaults. */
 export interface ServiceAutoscaling {
@@ -326,7 +318,7 @@ function shapeService(
   source: ModelSource,
   image: DlcImage,
   app: Pick<RawConfig, "transformersVersion" | "pytorchVersion">,
-): ServiceConfig {
+): SageMakerServiceConfig {
   return {
     name,
     routePath: c.routePath,
@@ -374,6 +366,8 @@ function shapeService(
 interface ServiceInput {
   readonly name?: string;
   readonly raw: Record<string, unknown>;
+  /** The service fields the service sets itself (its entry; for the environment's service, the environment or top level). */
+  readonly explicit: ReadonlySet<string>;
   readonly where: Where;
 }
 
@@ -382,7 +376,8 @@ function serviceInputs(values: Record<string, unknown>, env: ConfigInputs["env"]
   const defaults = (name: ServiceFieldName) => values[name] ?? FIELDS[name].default;
   const list = values[SERVICES_KEY];
   if (list === undefined) {
-    return [{ raw: Object.fromEntries(SERVICE_FIELDS.map((n) => [n, fromEnv(env, n) ?? defaults(n)])), where: topLevel }];
+    const explicit = new Set(SERVICE_FIELDS.filter((n) => fromEnv(env, n) !== undefined || values[n] !== undefined));
+    return [{ raw: Object.fromEntries(SERVICE_FIELDS.map((n) => [n, fromEnv(env, n) ?? defaults(n)])), explicit, where: topLevel }];
   }
   // With a list, a service's settings live in its entry; a variable would silently apply to all.
   for (const n of SERVICE_FIELDS) {
@@ -408,7 +403,7 @@ function serviceInputs(values: Record<string, unknown>, env: ConfigInputs["env"]
     const where = inService(`${label} "${named.data}"`);
     problems.push(...unknownKeys(fields, ["name", ...SERVICE_FIELDS], `${label} "${named.data}": `));
     const raw = Object.fromEntries(SERVICE_FIELDS.map((n) => [n, fields[n] ?? (n === "routePath" ? named.data : defaults(n))]));
-    return [{ name: named.data, raw, where }];
+    return [{ name: named.data, raw, explicit: new Set(Object.keys(fields)), where }];
   });
 }
 
@@ -437,6 +432,18 @@ export function loadConfig(inputs: ConfigInputs = {}): AppConfig {
     const parsed = parseFields(SERVICE_FIELDS, input.raw, input.where);
     problems.push(...parsed.problems);
     if (parsed.values === undefined || app.values === undefined) continue;
+    if (parsed.values.backend === "bedrock") {
+      const bedrock = bedrockService(parsed.values, input.name, input.explicit, app.values.region, input.where);
+      if ("problems" in bedrock) problems.push(...bedrock.problems);
+      else services.push(bedrock);
+      continue;
+    }
+    if (input.explicit.has("modelId")) {
+      problems.push(
+        `${input.where("modelId")}: names a Bedrock model; set backend to bedrock to use it (this service's backend is sagemaker)`,
+      );
+      continue;
+    }
     const source = parseModelSource(parsed.values.modelSource);
     if (typeof source === "string") {
       problems.push(`${input.where("modelSource")}: ${source}; got '${parsed.values.modelSource}'`);

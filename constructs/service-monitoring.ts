@@ -27,7 +27,7 @@ export interface ServiceMonitoringProps {
   readonly name: string;
   /** @default - none, required */
   readonly target: AwsTarget;
-  /** @default - none, required (at least one) */
+  /** May be empty where `api` is given (an API of Bedrock routes only). @default - none, required */
   readonly endpoints: readonly MonitoredEndpoint[];
   /** The API stage in front of the endpoints. @default - none: no API alarms */
   readonly api?: { readonly apiName: string; readonly stageName: string };
@@ -56,7 +56,7 @@ export class ServiceMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceMonitoringProps) {
     super(scope, id);
-    if (props.endpoints.length === 0) throw new Error(`${this.node.path}: give at least one endpoint`);
+    if (props.endpoints.length === 0 && !props.api) throw new Error(`${this.node.path}: give at least one endpoint or the API`);
     const labels = props.endpoints.map((e) => safe(e.label));
     const repeated = labels.find((l, i) => labels.indexOf(l) !== i);
     if (repeated !== undefined) throw new Error(`${this.node.path}: endpoint label '${repeated}' is given twice`);

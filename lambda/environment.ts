@@ -2,9 +2,13 @@ import { MAX_ENDPOINT_PAYLOAD_BYTES } from "../contract/limits";
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "../contract/request-limits";
 import { HANDLER_CONTRACTS } from "../contract/tasks";
 import { TASKS, type Task } from "../lib/tasks";
+import { bedrockModel } from "../lib/bedrock-models";
 
 export interface HandlerConfig {
+  /** The SageMaker endpoint; empty where `bedrockModelId` is set. */
   endpointName: string;
+  /** The Bedrock model the handler calls instead of an endpoint (`backend: "bedrock"`). */
+  bedrockModelId?: string;
   /** The route's task: which contract the handler serves. */
   task: Task;
   /** The model's id as the response names it (embeddings). */
@@ -25,7 +29,10 @@ const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /** What synth and local mode set for the handler; `toEnvironment` writes it as variables. */
 export interface HandlerSettings {
-  readonly endpointName: string;
+  /** The SageMaker endpoint; not written where `bedrockModelId` is set. */
+  readonly endpointName?: string;
+  /** The Bedrock model of a `backend: "bedrock"` service. */
+  readonly bedrockModelId?: string;
   readonly task: Task;
   /** The model's id as responses name it: the Hub id, or the model directory's name. */
   readonly modelId: string;
@@ -38,7 +45,9 @@ export interface HandlerSettings {
 /** The handler's environment variables: the only writer of what `fromEnvironment` reads. */
 export function toEnvironment(settings: HandlerSettings): Record<string, string> {
   return {
-    ENDPOINT_NAME: settings.endpointName,
+    ...(settings.bedrockModelId === undefined
+      ? { ENDPOINT_NAME: settings.endpointName ?? "" }
+      : { BEDROCK_MODEL_ID: settings.bedrockModelId }),
     // Unset TASK is text classification, and only embeddings answers name the model: a
     // text-classification handler's environment stays what it was before routes had tasks.
     ...(settings.task === "text-classification" ? {} : { TASK: settings.task }),
@@ -63,8 +72,9 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     return fallback;
   };
 
+  const bedrockModelId = env.BEDROCK_MODEL_ID === undefined || env.BEDROCK_MODEL_ID === "" ? undefined : env.BEDROCK_MODEL_ID;
   const endpointName = env.ENDPOINT_NAME ?? "";
-  if (!ENDPOINT_NAME_PATTERN.test(endpointName)) {
+  if (bedrockModelId === undefined && !ENDPOINT_NAME_PATTERN.test(endpointName)) {
     problems.push(`ENDPOINT_NAME must be a SageMaker endpoint name, got ${JSON.stringify(endpointName)}`);
   }
   // Unset: the one task a handler served before routes had tasks.
@@ -72,8 +82,12 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
   if (!(TASKS as readonly string[]).includes(task)) {
     problems.push(`TASK must be one of ${TASKS.join(", ")}, got ${JSON.stringify(task)}`);
   }
+  if (bedrockModelId !== undefined && bedrockModel(bedrockModelId)?.task !== task) {
+    problems.push(`BEDROCK_MODEL_ID must be a model of lib/bedrock-models.json for task ${task}, got ${JSON.stringify(bedrockModelId)}`);
+  }
   const config: HandlerConfig = {
     endpointName,
+    ...(bedrockModelId !== undefined && { bedrockModelId }),
     task: task as Task,
     modelId: env.MODEL_ID ?? "",
     limits: {
@@ -84,8 +98,12 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): HandlerConfig {
     invokeMaxAttempts: positiveInt("INVOKE_MAX_ATTEMPTS", DEFAULT_INVOKE_MAX_ATTEMPTS),
     logRequestText: env.LOG_REQUEST_TEXT === "true",
   };
-  // An unknown TASK is already reported; its payload cannot be sized.
-  if (problems.length === 0 && HANDLER_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES) {
+  // An unknown TASK is already reported; its payload cannot be sized. Bedrock bodies are the handler's own, one text or a model's batch.
+  if (
+    problems.length === 0 &&
+    bedrockModelId === undefined &&
+    HANDLER_CONTRACTS[config.task].worstCasePayloadBytes(config.limits) > MAX_ENDPOINT_PAYLOAD_BYTES
+  ) {
     problems.push(
       `MAX_TEXTS x MAX_TEXT_CHARS (or MAX_TOTAL_CHARS) may exceed SageMaker's ${MAX_ENDPOINT_PAYLOAD_BYTES}-byte payload limit for ${config.task} requests`,
     );

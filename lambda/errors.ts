@@ -46,7 +46,9 @@ const upstream = (statusCode: number, message: string, retryAfterS?: number): Ma
   kind: "upstream",
 });
 
-// Keyed by the SDK error `name` (SageMaker's `x-amzn-ErrorType`, or the HTTP handler's error).
+const internal = (): MappedError => ({ statusCode: 500, message: "Internal server error.", headers: {}, kind: "internal" });
+
+// Keyed by the SDK error `name` (SageMaker's or Bedrock's `x-amzn-ErrorType`, or the HTTP handler's error).
 const BY_NAME: ReadonlyMap<string, MappedError> = new Map([
   ["ModelError", upstream(502, "The model failed to process the request.")],
   ["BadModelResponseError", upstream(502, "The model returned an unexpected response.")],
@@ -58,14 +60,21 @@ const BY_NAME: ReadonlyMap<string, MappedError> = new Map([
   ["ServiceUnavailable", upstream(503, "The model endpoint is temporarily unavailable; retry later.")],
   ["TimeoutError", upstream(504, "The model did not answer in time.")],
   ["AbortError", upstream(504, "The model did not answer in time.")],
+  // Bedrock Runtime. ModelNotReadyException and ThrottlingException are SageMaker's names too (above).
+  ["ModelErrorException", upstream(502, "The model failed to process the request.")],
+  ["ModelTimeoutException", upstream(504, "The model did not answer in time.")],
+  ["InternalServerException", upstream(502, "The model service failed to process the request.")],
+  ["ServiceUnavailableException", upstream(503, "The model service is temporarily unavailable; retry later.")],
+  ["ServiceQuotaExceededException", upstream(503, "The model service is busy; retry later.", RETRY_AFTER_THROTTLED_S)],
+  // The request passed the route's contract, so what Bedrock refuses is the text itself (over the
+  // model's token window): the client's 400, with Bedrock's own words kept in the warning log.
+  ["ValidationException", upstream(400, "The model refused the input, for example a text longer than the model reads.")],
+  // Model access not granted in the account, or a model id the Region lacks: the deployment's fault, logged as an error.
+  ["AccessDeniedException", internal()],
+  ["ResourceNotFoundException", internal()],
 ]);
 
-const INTERNAL: MappedError = {
-  statusCode: 500,
-  message: "Internal server error.",
-  headers: {},
-  kind: "internal",
-};
+const INTERNAL: MappedError = internal();
 
 /** The one place where an error becomes an HTTP status and a client-safe message. */
 export function mapError(error: unknown): MappedError {

@@ -39,7 +39,7 @@ export function apiRoutes(config: AppConfig): ApiRoute[] {
   return config.services.map((service) => ({
     path: `/${service.routePath}`,
     method: "POST",
-    async: service.async !== undefined,
+    async: service.backend !== "bedrock" && service.async !== undefined,
     task: service.task,
     limits: service.limits,
     outputName: routeOutputName(service.routePath),

@@ -19,6 +19,7 @@ import { containerTask, handlerEnvironment, inferenceNames } from "../stacks/inf
 import { LOCAL_ACCOUNT_ID, type LocalRuntime, startLocalRuntime } from "./sagemaker-runtime";
 import { type LocalS3, startLocalS3 } from "./s3-standin";
 import { LOCAL_ASYNC_BUCKET, localAsyncEnvironment, localAsyncOutput } from "./async-local";
+import { type LocalBedrock, startLocalBedrock } from "./bedrock-runtime";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const DEFAULT_READY_TIMEOUT_MS = 300_000;
@@ -45,7 +46,10 @@ export interface LocalService {
   modelDir: string;
   modelUrl: string;
   modelServerPid: number;
-  endpointName: string;
+  /** The SageMaker endpoint the route's handler invokes; undefined for a Bedrock service. */
+  endpointName?: string;
+  /** The Bedrock model the route's handler invokes (`backend: "bedrock"`), answered by the local Bedrock Runtime. */
+  bedrockModelId?: string;
   /** The OAuth scope the route requires (auth mode `cognito`). */
   scope?: string;
 }
@@ -56,7 +60,9 @@ export interface LocalStack {
   runtimeUrl: string;
   modelUrl: string;
   modelServerPid: number;
-  endpointName: string;
+  endpointName?: string;
+  /** The local Bedrock Runtime, where a service has `backend: "bedrock"`. */
+  bedrockUrl?: string;
   services: readonly LocalService[];
   auth: GatewayAuth;
   /** The local token endpoint (auth mode `cognito`). */
@@ -105,10 +111,12 @@ function lambdaEnvironment(
   identity: FunctionIdentity,
   endpointName: string,
   scratch: string,
+  bedrockUrl: string | undefined,
 ): Record<string, string> {
   return {
     ...handlerEnvironment(config, service, endpointName),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: runtimeUrl,
+    ...(bedrockUrl !== undefined && { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockUrl }),
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
     AWS_ACCESS_KEY_ID: "local",
@@ -126,6 +134,29 @@ function lambdaEnvironment(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     PATH: process.env.PATH ?? "/usr/bin:/bin",
   };
+}
+
+/**
+ * The local Bedrock Runtime, where a service has `backend: "bedrock"`: each such service's model
+ * server answers for its model id, on the port after the SageMaker Runtime's (any free one for 0).
+ */
+async function startBedrockStandIn(
+  config: AppConfig,
+  models: readonly ModelServer[],
+  runtimePort: number,
+): Promise<LocalBedrock | undefined> {
+  const served = new Map<string, string>();
+  config.services.forEach((service, i) => {
+    if (service.backend !== "bedrock") return;
+    if (served.has(service.bedrock.modelId)) {
+      throw new PreflightError(
+        `local mode serves each Bedrock model from one model directory; ${service.bedrock.modelId} is named by two services`,
+      );
+    }
+    served.set(service.bedrock.modelId, models[i].url);
+  });
+  if (served.size === 0) return undefined;
+  return startLocalBedrock({ port: runtimePort === 0 ? 0 : runtimePort + 1, models: served });
 }
 
 /** What the local gateway checks: the API key, a SigV4 signature's presence, or an access token of a per-start key. */
@@ -180,7 +211,10 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         env: {
           HF_TASK: containerTask(service.task),
           SAGEMAKER_REGION: config.region,
-          ...servingEnvironment(service.endpoint, service.model.quantization),
+          // A Bedrock service's model directory stands in for the Bedrock model: one worker, float32.
+          ...(service.backend === "bedrock"
+            ? { SAGEMAKER_MODEL_SERVER_WORKERS: "1", MODEL_QUANTIZATION: "none" }
+            : servingEnvironment(service.endpoint, service.model.quantization)),
         },
         readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
         log: (line) => log("model", config.services.length > 1 ? `${service.routePath}: ${line}` : line),
@@ -190,7 +224,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     }
     const names = config.services.map((service) => inferenceNames(config.namePrefix, service));
     // Async services queue through S3: a loopback one, their own function bundle.
-    const isAsync = config.services.map((service) => service.async !== undefined);
+    const isAsync = config.services.map((service) => service.backend !== "bedrock" && service.async !== undefined);
     let s3: LocalS3 | undefined;
     if (isAsync.includes(true)) {
       s3 = await startLocalS3({ port: 0, buckets: [LOCAL_ASYNC_BUCKET] });
@@ -198,16 +232,19 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     }
     const asyncBundle =
       s3 && bundleLambda({ entry: path.join(REPO_ROOT, "lambda", "async.ts"), outDir: path.join(scratch, "lambda-async") }).outFile;
+    const sageMaker = config.services.flatMap((s, i) => (s.backend === "bedrock" ? [] : [i]));
     const runtime: LocalRuntime = await startLocalRuntime({
       port: options.ports.runtime,
       region: config.region,
-      endpoints: new Map(names.map((n, i) => [n.endpointName, models[i].url])),
+      endpoints: new Map(sageMaker.map((i) => [names[i].endpointName, models[i].url])),
       asyncEndpoints: new Map(
         config.services.flatMap((service, i) => (isAsync[i] ? [[names[i].endpointName, localAsyncOutput(config, service)]] : [])),
       ),
       s3: s3?.store,
     });
     stops.push(runtime.close);
+    const bedrock = await startBedrockStandIn(config, models, options.ports.runtime);
+    if (bedrock) stops.push(bedrock.close);
     const scopes = apiRoutes(config).map((r) => r.scope);
     const routes: GatewayRoute[] = [];
     for (const [i, service] of config.services.entries()) {
@@ -222,7 +259,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         bundleFile: isAsync[i] && asyncBundle ? asyncBundle : bundleFile,
         workerFile,
         env: {
-          ...lambdaEnvironment(config, service, runtime.url, identity, endpointName, scratch),
+          ...lambdaEnvironment(config, service, runtime.url, identity, endpointName, scratch, bedrock?.url),
           ...(isAsync[i] && s3 ? localAsyncEnvironment(config, service, s3.url) : {}),
         },
         identity,
@@ -260,7 +297,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       modelDir: options.modelDirs[i],
       modelUrl: models[i].url,
       modelServerPid: models[i].pid,
-      endpointName: names[i].endpointName,
+      ...(service.backend === "bedrock" ? { bedrockModelId: service.bedrock.modelId } : { endpointName: names[i].endpointName }),
       scope: config.api.authMode === "cognito" ? scopes[i] : undefined,
     }));
     const [first] = services;
@@ -270,6 +307,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       modelUrl: first.modelUrl,
       modelServerPid: first.modelServerPid,
       endpointName: first.endpointName,
+      bedrockUrl: bedrock?.url,
       services,
       auth,
       tokenUrl: gateway.tokenUrl,

@@ -108,10 +108,14 @@ function banner(stack: LocalStack, region: string): string {
     `Local API ready (${stack.services.map((s) => `${s.service.task} model ${s.modelDir}`).join("; ")})`,
     ...stack.services.map(
       (s) =>
-        `  Gateway:           POST ${s.routeUrl}  (${s.service.task}${s.service.async ? `; async: GET ${s.routeUrl}/results/{id}` : ""})`,
+        `  Gateway:           POST ${s.routeUrl}  (${s.service.task}${s.service.backend !== "bedrock" && s.service.async ? `; async: GET ${s.routeUrl}/results/{id}` : ""})`,
     ),
     ...auth.lines,
-    ...stack.services.map((s) => `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${s.endpointName})`),
+    ...stack.services.map((s) =>
+      s.bedrockModelId === undefined
+        ? `  SageMaker Runtime: ${stack.runtimeUrl} (endpoint ${s.endpointName})`
+        : `  Bedrock Runtime:   ${stack.bedrockUrl} (model ${s.bedrockModelId})`,
+    ),
     ...stack.services.map((s) => `  Model server:      ${s.modelUrl} (pid ${s.modelServerPid})`),
     ``,
     `Try it:`,

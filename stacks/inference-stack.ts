@@ -4,7 +4,7 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import type { AppConfig, ServiceConfig } from "../config";
+import type { AppConfig, BedrockServiceConfig, SageMakerServiceConfig, ServiceConfig } from "../config";
 import type { PreparedModel } from "../lib/prepare-model";
 import { handlerContract } from "../contract/tasks";
 import type { SecureBucket } from "../constructs/secure-bucket";
@@ -19,6 +19,8 @@ import { AsyncAutoscaling } from "../constructs/async-autoscaling";
 import { type AsyncInference, grantAsyncCaller } from "../constructs/async-inference";
 import { toAsyncEnvironment } from "../lambda/async-environment";
 import { asyncPrefix } from "./async-wiring";
+import { BedrockModelAccess } from "../constructs/bedrock-access";
+import { partitionOf } from "../lib/dlc-image";
 import type { AwsTarget } from "../constructs/names";
 import { configureBackend } from "./backend";
 import { containerTask, handlerEnvironment, inferenceNames, serviceBaseName } from "./inference-wiring";
@@ -27,22 +29,30 @@ import { readyExample, taskContract } from "../contract/task-contracts";
 
 export interface InferenceStackProps {
   readonly config: AppConfig;
-  /** One per service, in the order of `config.services`. */
-  readonly models: readonly PreparedModel[];
+  /** One per service, in the order of `config.services`; undefined for a Bedrock service. */
+  readonly models: readonly (PreparedModel | undefined)[];
   /** Handler entry bundled by esbuild. */
   readonly handlerEntry: string;
   /** Scratch directory for the bundle. */
   readonly buildDir: string;
 }
 
-/** What one service adds to the stack. */
-interface ServiceResources {
-  readonly service: ServiceConfig;
-  readonly target: AwsTarget;
-  readonly artifact: ModelArtifact;
-  readonly endpoint: InferenceEndpoint;
-  readonly handler: InferenceFunction;
-}
+/** What one service adds to the stack: a SageMaker service its artifact and endpoint, a Bedrock service neither. */
+type ServiceResources =
+  | {
+      readonly service: SageMakerServiceConfig;
+      readonly target: AwsTarget;
+      readonly artifact: ModelArtifact;
+      readonly endpoint: InferenceEndpoint;
+      readonly handler: InferenceFunction;
+    }
+  | {
+      readonly service: BedrockServiceConfig;
+      readonly target: AwsTarget;
+      readonly artifact?: undefined;
+      readonly endpoint?: undefined;
+      readonly handler: InferenceFunction;
+    };
 
 /**
  * Per service a model artifact, SageMaker endpoint and Lambda allowed to invoke only that
@@ -59,8 +69,14 @@ export class InferenceStack extends TerraformStack {
     const accountId = new DataAwsCallerIdentity(this, "caller").accountId;
     const services: ServiceResources[] = [];
     config.services.forEach((service, i) => {
-      const shared = services.find((s) => s.artifact.bucket !== undefined)?.artifact.bucket;
-      services.push(this.addService(props, service, props.models[i], accountId, shared));
+      if (service.backend === "bedrock") {
+        services.push(this.addBedrockService(props, service, accountId));
+        return;
+      }
+      const model = props.models[i];
+      if (model === undefined) throw new Error(`service ${service.routePath}: no prepared model`);
+      const shared = services.find((s) => s.artifact?.bucket !== undefined)?.artifact?.bucket;
+      services.push(this.addService(props, service, model, accountId, shared));
     });
 
     const apiName = inferenceNames(config.namePrefix).apiName;
@@ -82,7 +98,7 @@ export class InferenceStack extends TerraformStack {
         requestSchema: handlerContract(service.task).requestJsonSchema(service.limits),
         handler,
         authorizationScope: tokens?.scopeIdentifiers[routeScopeName(service.routePath)],
-        results: service.async !== undefined,
+        results: service.backend !== "bedrock" && service.async !== undefined,
       })),
       stageName: config.api.stageName,
       authMode: config.api.authMode,
@@ -97,16 +113,23 @@ export class InferenceStack extends TerraformStack {
     this.addOutputs(api, services, config, tokens);
   }
 
-  /** Alarms on every service's endpoint and the API stage, their topic and one dashboard, with outputs. */
+  /** Alarms on every SageMaker service's endpoint and the API stage, their topic and one dashboard, with outputs. */
   private addMonitoring(config: AppConfig, services: readonly ServiceResources[], target: AwsTarget): void {
     const monitoring = new ServiceMonitoring(this, "monitoring", {
       name: config.namePrefix,
       target,
-      endpoints: services.map(({ service, endpoint }) => ({
-        label: service.name ?? service.routePath,
-        endpointName: endpoint.endpointName,
-        instanceType: service.endpoint.mode === "real-time" ? service.endpoint.instanceType : undefined,
-      })),
+      // A Bedrock service has no endpoint to watch; its errors show in the API stage's alarms.
+      endpoints: services.flatMap((s) =>
+        s.endpoint === undefined
+          ? []
+          : [
+              {
+                label: s.service.name ?? s.service.routePath,
+                endpointName: s.endpoint.endpointName,
+                instanceType: s.service.endpoint.mode === "real-time" ? s.service.endpoint.instanceType : undefined,
+              },
+            ],
+      ),
       api: { apiName: inferenceNames(config.namePrefix).apiName, stageName: config.api.stageName },
       email: config.monitoring?.email,
     });
@@ -117,9 +140,48 @@ export class InferenceStack extends TerraformStack {
     });
   }
 
-  private addService(
+  /** A Bedrock service: its Lambda, allowed to invoke its one foundation model. */
+  private addBedrockService(props: InferenceStackProps, service: BedrockServiceConfig, accountId: string): ServiceResources {
+    const { config } = props;
+    const target = { partition: partitionOf(config.region).partition, region: config.region, accountId };
+    const handler = this.addHandler(props, service, target);
+    new BedrockModelAccess(this, `bedrock-access${service.name === undefined ? "" : `-${service.name}`}`, {
+      grantee: handler,
+      target,
+      modelId: service.bedrock.modelId,
+    });
+    return { service, target, handler };
+  }
+
+  private addHandler(
     props: InferenceStackProps,
     service: ServiceConfig,
+    target: AwsTarget,
+    endpointName?: string,
+    asyncInference?: AsyncInference,
+  ): InferenceFunction {
+    const { config } = props;
+    const suffix = service.name === undefined ? "" : `-${service.name}`;
+    return new InferenceFunction(this, `handler${suffix}`, {
+      functionName: inferenceNames(config.namePrefix, service).functionName,
+      // Async routes run their own entry (lambda/async.ts, beside the synchronous one).
+      entry: asyncInference ? path.join(path.dirname(props.handlerEntry), "async.ts") : props.handlerEntry,
+      bundleDir: path.join(props.buildDir, asyncInference ? "lambda-async" : "lambda"),
+      target,
+      memoryMb: service.lambda.memoryMb,
+      timeoutSeconds: service.lambda.timeoutSeconds,
+      reservedConcurrency: service.lambda.reservedConcurrency,
+      logRetentionDays: config.logRetentionDays,
+      environment: {
+        ...handlerEnvironment(config, service, endpointName),
+        ...(asyncInference && toAsyncEnvironment({ bucket: asyncInference.bucket.name, prefix: asyncInference.prefix })),
+      },
+    });
+  }
+
+  private addService(
+    props: InferenceStackProps,
+    service: SageMakerServiceConfig,
     model: PreparedModel,
     accountId: string,
     sharedBucket: SecureBucket | undefined,
@@ -171,21 +233,7 @@ export class InferenceStack extends TerraformStack {
       });
     }
 
-    const handler = new InferenceFunction(this, `handler${suffix}`, {
-      functionName: names.functionName,
-      // Async routes run their own entry (lambda/async.ts, beside the synchronous one).
-      entry: asyncInference ? path.join(path.dirname(props.handlerEntry), "async.ts") : props.handlerEntry,
-      bundleDir: path.join(props.buildDir, asyncInference ? "lambda-async" : "lambda"),
-      target,
-      memoryMb: service.lambda.memoryMb,
-      timeoutSeconds: service.lambda.timeoutSeconds,
-      reservedConcurrency: service.lambda.reservedConcurrency,
-      logRetentionDays: config.logRetentionDays,
-      environment: {
-        ...handlerEnvironment(config, service, endpoint.endpoint.name),
-        ...(asyncInference && toAsyncEnvironment({ bucket: asyncInference.bucket.name, prefix: asyncInference.prefix })),
-      },
-    });
+    const handler = this.addHandler(props, service, target, endpoint.endpoint.name, asyncInference);
     endpoint.grantInvoke(handler);
     if (asyncInference) grantAsyncCaller(endpoint, "async-caller-grant", asyncInference, handler);
     return { service, target, artifact, endpoint, handler };
@@ -200,7 +248,12 @@ export class InferenceStack extends TerraformStack {
     const [first] = services;
     const invokeUrl = api.routeUrl(first.service.routePath);
     new TerraformOutput(this, "invoke_url", { value: invokeUrl, description: `POST JSON here, e.g. {"text": "..."}` });
-    new TerraformOutput(this, "endpoint_name", { value: first.endpoint.endpoint.name });
+    if (first.endpoint) new TerraformOutput(this, "endpoint_name", { value: first.endpoint.endpoint.name });
+    else
+      new TerraformOutput(this, "bedrock_model_id", {
+        value: first.service.bedrock.modelId,
+        description: "The Bedrock model of the first route",
+      });
     const example = JSON.parse(readyExample(taskContract(first.service.task), first.service.limits).body) as Record<string, unknown>;
     const body = `'{${Object.entries(example)
       .map(([key, value]) => `"${key}": ${JSON.stringify(value)}`)
@@ -265,7 +318,7 @@ export class InferenceStack extends TerraformStack {
 }
 
 /** Captures go below `data-capture/` of the artifact bucket (config refuses s3:// sources, which have none). */
-function dataCaptureOf(service: ServiceConfig, artifact: ModelArtifact): DataCapture | undefined {
+function dataCaptureOf(service: SageMakerServiceConfig, artifact: ModelArtifact): DataCapture | undefined {
   if (service.dataCapturePercent === undefined) return undefined;
   if (!artifact.bucket) throw new Error(`service ${service.routePath}: data capture needs the artifact bucket`);
   const { bucket } = artifact.bucket;
@@ -273,7 +326,7 @@ function dataCaptureOf(service: ServiceConfig, artifact: ModelArtifact): DataCap
 }
 
 /** Async requests and results live below `async/<service>/` of the artifact bucket (config refuses s3:// sources, which have none). */
-function asyncInferenceOf(namePrefix: string, service: ServiceConfig, artifact: ModelArtifact): AsyncInference | undefined {
+function asyncInferenceOf(namePrefix: string, service: SageMakerServiceConfig, artifact: ModelArtifact): AsyncInference | undefined {
   if (service.async === undefined) return undefined;
   if (!artifact.bucket) throw new Error(`service ${service.routePath}: an async endpoint needs the artifact bucket`);
   const { bucket } = artifact.bucket;

@@ -44,12 +44,14 @@ export function modelIdOf(source: ModelSource): string {
   }
 }
 
-/** The handler's own environment (what `lambda/environment.ts` reads), for a given endpoint name. */
-export function handlerEnvironment(config: AppConfig, service: ServiceConfig, endpointName: string): Record<string, string> {
+/** The handler's own environment (what `lambda/environment.ts` reads), for a given endpoint name (none for a Bedrock service). */
+export function handlerEnvironment(config: AppConfig, service: ServiceConfig, endpointName?: string): Record<string, string> {
+  const bedrock = service.backend === "bedrock";
   return toEnvironment({
     endpointName,
+    ...(bedrock && { bedrockModelId: service.bedrock.modelId }),
     task: service.task,
-    modelId: modelIdOf(service.model.source),
+    modelId: bedrock ? service.bedrock.modelId : modelIdOf(service.model.source),
     limits: service.limits,
     logRequestText: service.lambda.logRequestText,
     serviceName: serviceBaseName(config.namePrefix, service),

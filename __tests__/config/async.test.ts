@@ -1,5 +1,6 @@
 // endpointMode async: queue, scale-to-zero and notification fields, validated before any construct.
-import { ConfigError, loadConfig } from "../../config";
+import { ConfigError } from "../../config";
+import { loadConfig } from "./sagemaker-config";
 
 const sentiment = { name: "sentiment", task: "text-classification", modelSource: "hub:yiyanghkust/finbert-tone@abc" };
 const queued = { ...sentiment, endpointMode: "async" };

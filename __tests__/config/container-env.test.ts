@@ -1,6 +1,7 @@
 import instanceData from "../../lib/sagemaker-instance-types.json";
 import { instanceSpec, servingEnvironment, workersAndThreads } from "../../lib/container-env";
-import { ConfigError, loadConfig } from "../../config";
+import { ConfigError } from "../../config";
+import { loadConfig } from "./sagemaker-config";
 
 const realTime = (instanceType: string) => ({ mode: "real-time" as const, instanceType, instanceCount: 1 });
 

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from "../../config";
+import { ConfigError } from "../../config";
+import { loadConfig } from "./sagemaker-config";
 
 function problemsOf(env: Record<string, string>, context: Record<string, unknown> = {}): string {
   try {

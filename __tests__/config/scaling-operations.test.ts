@@ -1,5 +1,6 @@
 // Autoscaling, data capture and alarms: per-service and app fields, validated before any construct.
-import { ConfigError, loadConfig } from "../../config";
+import { ConfigError } from "../../config";
+import { loadConfig } from "./sagemaker-config";
 
 const sentiment = { name: "sentiment", task: "text-classification", modelSource: "hub:yiyanghkust/finbert-tone@abc" };
 const embed = { name: "embed", task: "feature-extraction", modelSource: "hub:org/embed@abc", endpointMode: "serverless" };

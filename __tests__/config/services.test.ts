@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, loadConfig } from "../../config";
+import { ConfigError } from "../../config";
+import { loadConfig } from "./sagemaker-config";
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const QA_MODEL = path.join(FIXTURES, "question-answering-model");

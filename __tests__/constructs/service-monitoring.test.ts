@@ -150,7 +150,7 @@ test("the dashboard shows every alarmed metric, laid out three to a row", () => 
 });
 
 test.each<[string, Partial<ServiceMonitoringProps>, RegExp]>([
-  ["no endpoints", { endpoints: [] }, /give at least one endpoint/],
+  ["neither endpoints nor the API", { endpoints: [], api: undefined }, /give at least one endpoint or the API/],
   [
     "two endpoints with one label",
     { endpoints: [PROPS.endpoints[0], { ...PROPS.endpoints[0], endpointName: "other" }] },

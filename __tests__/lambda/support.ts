@@ -175,6 +175,8 @@ const HANDLER_ENV_KEYS = [
   "INVOKE_MAX_ATTEMPTS",
   "LOG_REQUEST_TEXT",
   "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
+  "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+  "BEDROCK_MODEL_ID",
 ];
 
 /** Environment a deployed handler would see, with dummy credentials and the fake endpoint. */

@@ -15,16 +15,17 @@ const PRESETS = fs
   .sort();
 
 interface PresetFile {
-  services: Array<{ name: string; task: string; endpointMode: string }>;
+  services: Array<{ name: string; task: string; endpointMode: string; backend?: "sagemaker" | "bedrock"; modelId?: string }>;
 }
 
 const read = (name: string): PresetFile => JSON.parse(fs.readFileSync(path.join(PRESETS_DIR, name), "utf8")) as PresetFile;
 
-test("the issue's six presets, the real-time and the async Flan-T5 are there", () => {
+test("the issue's six presets, the real-time and async Flan-T5 and seed 002's Bedrock variant are there", () => {
   expect(PRESETS).toEqual([
     "all-in-one.json",
     "bert-paraphrase-intel.json",
     "bert-squad-qa.json",
+    "embeddings-bedrock.json",
     "embeddings-serverless.json",
     "finbert-sentiment.json",
     "flan-t5-async.json",
@@ -41,11 +42,14 @@ test("all-in-one serves the five tasks, one route each", () => {
   ).toEqual(["feature-extraction", "question-answering", "sentence-pair-classification", "text-classification", "text2text-generation"]);
 });
 
-function invokeGrantsByRole(json: TerraformJson): Map<string, string[]> {
+function invokeGrantsByRole(
+  json: TerraformJson,
+  actions: readonly string[] = ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
+): Map<string, string[]> {
   const grants = new Map<string, string[]>();
   for (const policy of resourcesOf(json, "aws_iam_role_policy")) {
     for (const statement of statementsOf(json, policy.policy)) {
-      if (!statement.actions?.some((a) => a === "sagemaker:InvokeEndpoint" || a === "sagemaker:InvokeEndpointAsync")) continue;
+      if (!statement.actions?.some((a) => actions.includes(a))) continue;
       grants.set(String(policy.role), [...(grants.get(String(policy.role)) ?? []), ...(statement.resources ?? [])]);
     }
   }
@@ -54,6 +58,9 @@ function invokeGrantsByRole(json: TerraformJson): Map<string, string[]> {
 
 describe.each(PRESETS)("preset %s", (preset) => {
   const services = read(preset).services;
+  // Bedrock services have a Lambda and a route, but no artifact or endpoint.
+  const sageMaker = services.filter((s) => s.backend !== "bedrock");
+  const bedrock = services.filter((s) => s.backend === "bedrock");
   let app: SynthedApp;
   beforeAll(async () => {
     app = await synthApp({ APP_CONFIG: path.join(PRESETS_DIR, preset) });
@@ -63,15 +70,18 @@ describe.each(PRESETS)("preset %s", (preset) => {
     check([app.bootstrapJson, app.inferenceJson]);
   });
 
-  test("one API, one stage and one artifact bucket serve every service", () => {
+  test("one API, one stage and one artifact bucket (where a SageMaker service needs it) serve every service", () => {
     expect(resourcesOf(app.inferenceJson, "aws_api_gateway_rest_api")).toHaveLength(1);
     expect(resourcesOf(app.inferenceJson, "aws_api_gateway_stage")).toHaveLength(1);
-    expect(resourcesOf(app.inferenceJson, "aws_s3_bucket")).toHaveLength(1);
+    expect(resourcesOf(app.inferenceJson, "aws_s3_bucket")).toHaveLength(sageMaker.length > 0 ? 1 : 0);
   });
 
-  test("each service has its own endpoint, Lambda, archive object and route with a request model", () => {
-    for (const type of ["aws_sagemaker_endpoint", "aws_lambda_function", "aws_s3_object", "aws_api_gateway_model"]) {
+  test("each service has its own Lambda and route with a request model, each SageMaker service its endpoint and archive object", () => {
+    for (const type of ["aws_lambda_function", "aws_api_gateway_model"]) {
       expect([type, resourcesOf(app.inferenceJson, type).length]).toEqual([type, services.length]);
+    }
+    for (const type of ["aws_sagemaker_endpoint", "aws_sagemaker_model", "aws_s3_object"]) {
+      expect([type, resourcesOf(app.inferenceJson, type).length]).toEqual([type, sageMaker.length]);
     }
     // Async services also answer GET <route>/results/{id}.
     const asyncServices = services.filter((s) => s.endpointMode === "async");
@@ -82,12 +92,17 @@ describe.each(PRESETS)("preset %s", (preset) => {
 
   test("each Lambda's role may invoke exactly one endpoint, and no two roles the same", () => {
     const grants = invokeGrantsByRole(app.inferenceJson);
-    expect(grants.size).toBe(services.length);
+    expect(grants.size).toBe(sageMaker.length);
     const endpoints = [...grants.values()].map((resources) => {
       expect(resources).toHaveLength(1);
       return resources[0];
     });
-    expect(new Set(endpoints).size).toBe(services.length);
+    expect(new Set(endpoints).size).toBe(sageMaker.length);
+  });
+
+  test("each Bedrock service's role may invoke exactly its own foundation model", () => {
+    const grants = [...invokeGrantsByRole(app.inferenceJson, ["bedrock:InvokeModel"]).values()];
+    expect(grants.sort()).toEqual(bedrock.map((s) => [`arn:aws:bedrock:us-east-1::foundation-model/${s.modelId}`]).sort());
   });
 
   test("each Lambda is told its own task and endpoint", () => {
@@ -98,7 +113,12 @@ describe.each(PRESETS)("preset %s", (preset) => {
     for (const service of services) {
       const fn = functions.find((f) => f.function_name.endsWith(`-${service.name}-inference`));
       expect(fn?.environment.variables.TASK).toBe(service.task === "text-classification" ? undefined : service.task);
-      expect(fn?.environment.variables.ENDPOINT_NAME).toMatch(new RegExp(`inference-endpoint-${service.name}_`));
+      if (service.backend === "bedrock") {
+        expect(fn?.environment.variables).toMatchObject({ BEDROCK_MODEL_ID: service.modelId, MODEL_ID: service.modelId });
+        expect(fn?.environment.variables.ENDPOINT_NAME).toBeUndefined();
+      } else {
+        expect(fn?.environment.variables.ENDPOINT_NAME).toMatch(new RegExp(`inference-endpoint-${service.name}_`));
+      }
     }
   });
 
