@@ -27,6 +27,9 @@ export const SAGEMAKER_ONLY_FIELDS = [
   "scaleOutCooldownSeconds",
   "scaleInCooldownSeconds",
   "dataCapturePercent",
+  "asyncBacklogPerInstance",
+  "asyncMaxConcurrentInvocations",
+  "asyncNotifications",
 ] as const satisfies readonly ServiceFieldName[];
 
 /** What every service has, whatever serves it. */

@@ -123,6 +123,8 @@ describe("refusals name the field", () => {
     ["maxInstances", 4],
     ["dataCapturePercent", 10],
     ["serverlessMemoryMb", 2048],
+    ["asyncBacklogPerInstance", 5],
+    ["asyncNotifications", true],
   ])("the SageMaker setting %s set on a Bedrock service", (field, value) => {
     expect(problemsOf({ services: [{ ...titan, [field]: value }] })).toContain(
       `services[0] "embed": ${field}: is a SageMaker setting; a service with backend bedrock has no SageMaker model or endpoint (remove it)`,

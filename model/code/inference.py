@@ -10,12 +10,13 @@ torch and transformers are imported inside model_fn so the module imports withou
 """
 
 import contextlib
+import fcntl
 import json
 import math
 import os
 import tempfile
 import warnings
-from typing import Any, Callable, ContextManager, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, ContextManager, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 JSON = "application/json"
 MAX_INPUTS = 256
@@ -41,12 +42,15 @@ class InvalidInputError(ValueError):
 
 
 class ThreadShare:
-    """The torch threads of one model-server worker, from how many of the container's workers are busy.
+    """The torch threads of one model-server worker, from whether the container's others are busy.
 
     The container runs one single-threaded worker per vCPU, which serves overlapping requests best;
     a request that finds the other workers idle may use `idle` threads (all the vCPUs) instead, so a
     lone large batch is not held to one core. Each worker marks itself busy with a file named after
-    its pid in `directory` while it predicts and re-counts the marks before every forward pass.
+    its pid in `directory` for the whole request. Each forward pass then runs under a lock on
+    `directory`/cpu.lock: exclusive, with `idle` threads, when no other worker is marked busy and
+    none holds the lock; else shared, with `base` threads. A request arriving during a wide pass
+    waits for that pass to end instead of running beside it on cores it already fills.
     """
 
     def __init__(self, directory: str, base: int, idle: int, set_threads: Callable[[int], None]) -> None:
@@ -57,6 +61,7 @@ class ThreadShare:
         self.current = base
         self.mark = os.path.join(directory, str(os.getpid()))
         os.makedirs(directory, exist_ok=True)
+        self.lock = os.open(os.path.join(directory, "cpu.lock"), os.O_RDWR | os.O_CREAT, 0o600)
 
     def __enter__(self) -> "ThreadShare":
         with open(self.mark, "w"):
@@ -76,14 +81,25 @@ class ThreadShare:
                 busy += 1
         return max(busy, 1)
 
-    def threads(self) -> int:
-        return max(self.base, self.idle // self.busy_workers())
-
-    def adjust(self) -> None:
-        wanted = self.threads()
-        if wanted != self.current:
-            self.set_threads(wanted)
-            self.current = wanted
+    @contextlib.contextmanager
+    def forward_pass(self) -> Iterator[int]:
+        """Holds the CPU lock around one forward pass; yields the threads it runs with."""
+        threads = self.base
+        if self.idle > self.base and self.busy_workers() == 1:
+            try:
+                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                threads = self.idle
+            except BlockingIOError:
+                pass
+        if threads == self.base:
+            fcntl.flock(self.lock, fcntl.LOCK_SH)
+        try:
+            if threads != self.current:
+                self.set_threads(threads)
+                self.current = threads
+            yield threads
+        finally:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
 
 
 def _alive(pid: int) -> bool:
@@ -251,8 +267,6 @@ def predict_fn(data: Request, bundle: ModelBundle) -> Any:
         counted = bundle.tokenizer(texts, truncation=True, max_length=bundle.max_length)
         lengths = [len(ids) for ids in counted["input_ids"]]
         for batch in plan_batches(lengths):
-            if bundle.threads is not None:
-                bundle.threads.adjust()
             encoded = bundle.tokenizer(
                 [texts[i] for i in batch],
                 padding=True,
@@ -260,7 +274,8 @@ def predict_fn(data: Request, bundle: ModelBundle) -> Any:
                 max_length=bundle.max_length,
                 return_tensors="pt",
             ).to(bundle.device)
-            logits = bundle.model(**encoded).logits.tolist()
+            with bundle.threads.forward_pass() if bundle.threads else contextlib.nullcontext():
+                logits = bundle.model(**encoded).logits.tolist()
             for index, row in zip(batch, logits):
                 results[index] = _ranked(row, bundle.labels)[: data.top_k]
     return results[0] if data.single else results

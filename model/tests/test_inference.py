@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 import unittest.mock
 
@@ -222,33 +223,54 @@ class ThreadShareTest(unittest.TestCase):
     def mark(self, pid):
         open(os.path.join(self.scratch.name, str(pid)), "w").close()
 
-    def test_a_lone_busy_worker_uses_the_idle_threads(self):
+    def test_a_lone_busy_worker_runs_its_forward_pass_with_the_idle_threads(self):
         share = self.share()
-        with share:
-            share.adjust()
+        with share, share.forward_pass() as threads:
+            self.assertEqual(threads, 2)
         self.assertEqual(self.calls, [2])
 
-    def test_a_worker_drops_to_its_base_threads_when_another_is_busy(self):
+    def test_a_worker_keeps_its_base_threads_while_another_is_busy(self):
+        share = self.share()
+        self.mark(os.getppid())
+        with share, share.forward_pass() as threads:
+            self.assertEqual(threads, 1)
+        self.assertEqual(self.calls, [])
+
+    def test_a_worker_goes_back_to_its_base_threads_when_another_becomes_busy(self):
         share = self.share()
         with share:
-            share.adjust()
+            with share.forward_pass():
+                pass
             self.mark(os.getppid())
-            share.adjust()
+            with share.forward_pass():
+                pass
         self.assertEqual(self.calls, [2, 1])
-
-    def test_idle_threads_are_shared_among_busy_workers(self):
-        share = self.share(base=1, idle=8)
-        self.mark(os.getppid())
-        with share:
-            share.adjust()
-        self.assertEqual(self.calls, [4])
 
     def test_threads_are_set_only_when_they_change(self):
         share = self.share()
         with share:
-            share.adjust()
-            share.adjust()
+            for _ in range(3):
+                with share.forward_pass():
+                    pass
         self.assertEqual(self.calls, [2])
+
+    def test_a_forward_pass_waits_while_another_worker_runs_one_with_every_thread(self):
+        wide, other = self.share(), self.share()
+        finished = []
+        with wide, wide.forward_pass() as threads:
+            self.assertEqual(threads, 2)
+            waiting = threading.Thread(target=lambda: finished.append(other.forward_pass().__enter__()))
+            waiting.start()
+            waiting.join(0.2)
+            self.assertEqual(finished, [])
+        waiting.join(5)
+        self.assertEqual(finished, [1])
+
+    def test_without_idle_threads_the_lock_is_shared_and_nothing_is_set(self):
+        share, other = self.share(idle=1), self.share(idle=1)
+        with share, share.forward_pass(), other.forward_pass() as threads:
+            self.assertEqual(threads, 1)
+        self.assertEqual(self.calls, [])
 
     def test_a_dead_workers_mark_is_not_counted(self):
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -259,15 +281,15 @@ class ThreadShareTest(unittest.TestCase):
     def test_the_mark_is_removed_after_the_request(self):
         share = self.share()
         with share:
-            self.assertEqual(os.listdir(self.scratch.name), [str(os.getpid())])
-        self.assertEqual(os.listdir(self.scratch.name), [])
+            self.assertEqual(sorted(os.listdir(self.scratch.name)), [str(os.getpid()), "cpu.lock"])
+        self.assertEqual(os.listdir(self.scratch.name), ["cpu.lock"])
 
     def test_predict_marks_the_worker_busy_and_takes_the_idle_threads(self):
         share = self.share()
         bundle = make_bundle()._replace(threads=share)
         run({"inputs": ["short", " ".join(["long"] * 300)]}, bundle)
         self.assertEqual(self.calls, [2])
-        self.assertEqual(os.listdir(self.scratch.name), [])
+        self.assertEqual(os.listdir(self.scratch.name), ["cpu.lock"])
 
 
 class OutputFnTest(unittest.TestCase):
