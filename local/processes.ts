@@ -211,6 +211,8 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
         env: {
           HF_TASK: containerTask(service.task),
           SAGEMAKER_REGION: config.region,
+          // Each endpoint is a container of its own: its workers share the CPU lock only among themselves.
+          MODEL_BUSY_DIR: path.join(scratch, `model-busy-${i}`),
           // A Bedrock service's model directory stands in for the Bedrock model: one worker, float32.
           ...(service.backend === "bedrock"
             ? { SAGEMAKER_MODEL_SERVER_WORKERS: "1", MODEL_QUANTIZATION: "none" }
