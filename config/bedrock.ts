@@ -3,34 +3,25 @@
 import type { RequestLimits } from "../contract/request-limits";
 import { type BedrockModel, bedrockModel, bedrockModelProblem } from "../lib/bedrock-models";
 import type { Task } from "../lib/tasks";
-import type { FieldName, RawConfig, ServiceFieldName } from "./fields";
+import { type FieldName, type RawConfig, SERVICE_FIELDS, type ServiceFieldName } from "./fields";
 
 export const BACKENDS = ["sagemaker", "bedrock"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-/** Settings that describe a SageMaker model or endpoint: meaningless for a Bedrock service. */
-export const SAGEMAKER_ONLY_FIELDS = [
-  "modelSource",
-  "containerLogLevel",
-  "quantization",
-  "endpointMode",
-  "instanceType",
-  "instanceCount",
-  "maxHourlyUsd",
-  "modelSizeMb",
-  "serverlessMemoryMb",
-  "serverlessMaxConcurrency",
-  "serverlessProvisionedConcurrency",
-  "maxInstances",
-  "minInstances",
-  "targetInvocationsPerInstance",
-  "scaleOutCooldownSeconds",
-  "scaleInCooldownSeconds",
-  "dataCapturePercent",
-  "asyncBacklogPerInstance",
-  "asyncMaxConcurrentInvocations",
-  "asyncNotifications",
-] as const satisfies readonly ServiceFieldName[];
+/** Service settings any backend has: the route, its task and limits, its function; the others describe a SageMaker model or endpoint. */
+const BACKEND_NEUTRAL_FIELDS: readonly ServiceFieldName[] = [
+  "routePath",
+  "task",
+  "backend",
+  "modelId",
+  "lambdaMemoryMb",
+  "lambdaTimeoutSeconds",
+  "lambdaReservedConcurrency",
+  "maxTexts",
+  "maxTextChars",
+  "maxTotalChars",
+  "logRequestText",
+];
 
 /** What every service has, whatever serves it. */
 export interface ServiceBase {
@@ -71,7 +62,7 @@ export function bedrockService(
   region: string,
   where: Where,
 ): BedrockServiceConfig | { problems: string[] } {
-  const problems = SAGEMAKER_ONLY_FIELDS.filter((n) => explicit.has(n)).map(
+  const problems = SERVICE_FIELDS.filter((n) => !BACKEND_NEUTRAL_FIELDS.includes(n) && explicit.has(n)).map(
     (n) => `${where(n)}: is a SageMaker setting; a service with backend bedrock has no SageMaker model or endpoint (remove it)`,
   );
   if (c.modelId === undefined) {

@@ -1,19 +1,8 @@
-// endpointMode async: queue, scale-to-zero and notification fields, validated before any construct.
-import { ConfigError } from "../../config";
 import { loadConfig } from "./sagemaker-config";
+import { contextProblems as problemsOf } from "./problems";
 
 const sentiment = { name: "sentiment", task: "text-classification", modelSource: "hub:yiyanghkust/finbert-tone@abc" };
 const queued = { ...sentiment, endpointMode: "async" };
-
-function problemsOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
-  try {
-    loadConfig({ env, context });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 const only = (service: Record<string, unknown>) => loadConfig({ context: { services: [service] } }).services[0];
 

@@ -1,21 +1,12 @@
 // `backend: "bedrock"` services: a model id instead of a model, checked against the task and
 // region at load; SageMaker settings refused where the service sets them.
 import * as path from "node:path";
-import { type BedrockServiceConfig, ConfigError, loadConfig } from "../../config";
+import { type BedrockServiceConfig, loadConfig } from "../../config";
 import { bedrockModelsFor } from "../../lib/bedrock-models";
+import { contextProblems as problemsOf } from "./problems";
 
 const QA_MODEL = path.resolve(__dirname, "..", "fixtures", "question-answering-model");
 const titan = { name: "embed", backend: "bedrock", modelId: "amazon.titan-embed-text-v2:0" };
-
-function problemsOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
-  try {
-    loadConfig({ env, context });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 function bedrockService(context: Record<string, unknown>, env: Record<string, string> = {}): BedrockServiceConfig {
   const [service] = loadConfig({ env, context }).services;

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError } from "../../config";
 import { loadConfig } from "./sagemaker-config";
 import { servingEnvironment } from "../../lib/container-env";
+import { envProblems as problemsOf } from "./problems";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const GiB = 2 ** 30;
@@ -24,16 +24,6 @@ function modelDir(weightBytes: number, name = "model"): string {
   fs.writeFileSync(path.join(dir, "model.safetensors"), "");
   fs.truncateSync(path.join(dir, "model.safetensors"), weightBytes);
   return dir;
-}
-
-function problemsOf(env: Record<string, string>, context: Record<string, unknown> = {}): string {
-  try {
-    loadConfig({ env, context });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the configuration to be rejected");
 }
 
 describe("instanceType auto", () => {

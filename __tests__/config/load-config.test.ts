@@ -1,15 +1,5 @@
-import { ConfigError } from "../../config";
 import { loadConfig } from "./sagemaker-config";
-
-function problemsOf(env: Record<string, string>, context: Record<string, unknown> = {}): string {
-  try {
-    loadConfig({ env, context });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
+import { envProblems as problemsOf } from "./problems";
 
 describe("defaults", () => {
   const config = loadConfig();

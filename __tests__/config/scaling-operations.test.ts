@@ -1,19 +1,8 @@
-// Autoscaling, data capture and alarms: per-service and app fields, validated before any construct.
-import { ConfigError } from "../../config";
 import { loadConfig } from "./sagemaker-config";
+import { contextProblems as problemsOf } from "./problems";
 
 const sentiment = { name: "sentiment", task: "text-classification", modelSource: "hub:yiyanghkust/finbert-tone@abc" };
 const embed = { name: "embed", task: "feature-extraction", modelSource: "hub:org/embed@abc", endpointMode: "serverless" };
-
-function problemsOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
-  try {
-    loadConfig({ env, context });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 describe("off by default", () => {
   const config = loadConfig({});

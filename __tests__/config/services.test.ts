@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError } from "../../config";
 import { loadConfig } from "./sagemaker-config";
+import { contextProblems as problemsOf } from "./problems";
 
 const FIXTURES = path.resolve(__dirname, "..", "fixtures");
 const QA_MODEL = path.join(FIXTURES, "question-answering-model");
@@ -17,16 +17,6 @@ const embeddings = {
   endpointMode: "serverless",
   serverlessMemoryMb: 6144,
 };
-
-function problemsOf(context: Record<string, unknown>, env: Record<string, string> = {}): string {
-  try {
-    loadConfig({ env, context });
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected the configuration to be rejected");
-}
 
 describe("a services list", () => {
   const config = loadConfig({ context: { namePrefix: "team", maxTexts: 16, services: [qa, embeddings] } });
