@@ -10,7 +10,8 @@ import { fromAsyncEnvironment } from "./async-environment";
 import { createS3Client, getText, parseS3Uri, putJson } from "./async-store";
 import { createClient } from "./endpoint";
 import { fromEnvironment } from "./environment";
-import { AsyncInferenceFailedError, BadModelResponseError, ClientError, mapError } from "./errors";
+import { AsyncInferenceFailedError, BadModelResponseError, ClientError } from "./errors";
+import { failureResponse } from "./failure";
 import { jsonResponse, parseRequest } from "./request";
 
 const DEADLINE_RESERVE_MS = 500;
@@ -99,8 +100,6 @@ async function result(event: APIGatewayProxyEvent, abortSignal: AbortSignal): Pr
   return jsonResponse(202, { id, status: "pending", resultPath }, { "Retry-After": String(POLL_AFTER_S) });
 }
 
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
 export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   const startedAt = performance.now();
   const requestId = event.requestContext?.requestId ?? context.awsRequestId;
@@ -111,11 +110,7 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
   try {
     answer = event.httpMethod === "GET" ? await result(event, abortSignal) : await submit(event, abortSignal);
   } catch (error) {
-    const mapped = mapError(error);
-    if (mapped.kind === "client") logger.info("request rejected", { reason: mapped.message });
-    else if (mapped.kind === "upstream") logger.warn("model endpoint error", { error: asError(error) });
-    else logger.error("unexpected error", { error: asError(error) });
-    answer = jsonResponse(mapped.statusCode, { message: mapped.message, requestId }, mapped.headers);
+    answer = failureResponse(error, requestId, logger);
   }
   logger.info("request completed", {
     method: event.httpMethod,

@@ -5,7 +5,7 @@ import { handlerContract } from "../contract/tasks";
 import { createClient, invokeEndpoint } from "./endpoint";
 import { createBedrockClient, invokeBedrock } from "./bedrock";
 import { bedrockModel } from "../lib/bedrock-models";
-import { mapError } from "./errors";
+import { failureResponse } from "./failure";
 import { jsonResponse, parseRequest } from "./request";
 
 // Time kept back from the Lambda deadline to log and return a 504 instead of being killed.
@@ -44,8 +44,6 @@ async function infer(event: APIGatewayProxyEvent, context: Context) {
   return { body: contract.response(output, request, { modelId: config.modelId }), modelLatencyMs };
 }
 
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-
 export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   const startedAt = performance.now();
   const requestId = event.requestContext?.requestId ?? context.awsRequestId;
@@ -58,15 +56,7 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
     modelLatencyMs = answered.modelLatencyMs;
     result = jsonResponse(200, answered.body);
   } catch (error) {
-    const mapped = mapError(error);
-    if (mapped.kind === "client") {
-      logger.info("request rejected", { reason: mapped.message });
-    } else if (mapped.kind === "upstream") {
-      logger.warn("model endpoint error", { error: asError(error) });
-    } else {
-      logger.error("unexpected error", { error: asError(error) });
-    }
-    result = jsonResponse(mapped.statusCode, { message: mapped.message, requestId }, mapped.headers);
+    result = failureResponse(error, requestId, logger);
   }
   logger.info("request completed", {
     statusCode: result.statusCode,
