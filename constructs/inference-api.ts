@@ -277,25 +277,21 @@ export class InferenceApi extends Construct {
       requestValidatorId: validator.id,
       requestModels: { "application/json": model.name },
     });
-    const integration = new ApiGatewayIntegration(this, `integration${suffix}`, {
-      restApiId,
-      resourceId: resource.id,
-      httpMethod: method.httpMethod,
-      type: "AWS_PROXY",
-      integrationHttpMethod: "POST",
-      uri: route.handler.invokeArn,
-    });
-    new LambdaPermission(this, `invoke-permission${suffix}`, {
-      statementId: boundedName(
-        `AllowApiGatewayInvoke-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`,
-        suffix,
-        NAME_LIMITS.lambdaStatementId,
-      ),
-      action: "lambda:InvokeFunction",
-      functionName: route.handler.functionName,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/${props.stageName}/POST/${route.path}`,
-    });
+    const integration = this.proxyToHandler(
+      method,
+      route.handler,
+      {
+        integrationId: `integration${suffix}`,
+        permissionId: `invoke-permission${suffix}`,
+        statementId: boundedName(
+          `AllowApiGatewayInvoke-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`,
+          suffix,
+          NAME_LIMITS.lambdaStatementId,
+        ),
+        sourceArn: `${this.api.executionArn}/${props.stageName}/POST/${route.path}`,
+      },
+      resource,
+    );
     const results = route.results ? this.addResultsRoute(route, suffix, props, authorizer, parametersValidator) : undefined;
     return { method, integration, modelName, results };
   }
@@ -321,26 +317,47 @@ export class InferenceApi extends Construct {
       requestValidatorId: validator?.id,
       requestParameters: { "method.request.path.id": true },
     });
-    const integration = new ApiGatewayIntegration(this, `results-integration${suffix}`, {
-      restApiId,
+    const integration = this.proxyToHandler(
+      method,
+      route.handler,
+      {
+        integrationId: `results-integration${suffix}`,
+        permissionId: `results-permission${suffix}`,
+        statementId: boundedName(
+          `AllowApiGatewayResults-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`,
+          suffix,
+          NAME_LIMITS.lambdaStatementId,
+        ),
+        sourceArn: `${this.api.executionArn}/${props.stageName}/GET/${route.path}/results/*`,
+      },
+      resource,
+    );
+    return { method, integration };
+  }
+
+  /** A Lambda proxy integration of a method, and the permission for API Gateway to invoke the function from `sourceArn`. */
+  private proxyToHandler(
+    method: ApiGatewayMethod,
+    handler: InferenceRoute["handler"],
+    ids: { integrationId: string; permissionId: string; statementId: string; sourceArn: string },
+    resource: ApiGatewayResource,
+  ): ApiGatewayIntegration {
+    const integration = new ApiGatewayIntegration(this, ids.integrationId, {
+      restApiId: this.api.id,
       resourceId: resource.id,
       httpMethod: method.httpMethod,
       type: "AWS_PROXY",
       integrationHttpMethod: "POST",
-      uri: route.handler.invokeArn,
+      uri: handler.invokeArn,
     });
-    new LambdaPermission(this, `results-permission${suffix}`, {
-      statementId: boundedName(
-        `AllowApiGatewayResults-${props.name.replace(/[^a-zA-Z0-9_-]/g, "-")}`,
-        suffix,
-        NAME_LIMITS.lambdaStatementId,
-      ),
+    new LambdaPermission(this, ids.permissionId, {
+      statementId: ids.statementId,
       action: "lambda:InvokeFunction",
-      functionName: route.handler.functionName,
+      functionName: handler.functionName,
       principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/${props.stageName}/GET/${route.path}/results/*`,
+      sourceArn: ids.sourceArn,
     });
-    return { method, integration };
+    return integration;
   }
 
   /** The resource chain of a path, sharing the parents earlier routes created. */
