@@ -1,9 +1,8 @@
 import { Construct } from "constructs";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import type { AwsTarget } from "./names";
-import { policyDocument } from "./policy";
-import { KEY_ADMIN_ACTIONS } from "./service-monitoring";
+import { topicKey } from "./topic-key";
 
 export interface AsyncNotificationsProps {
   /** Base of the topic and key names: topics `<name>-async-success` and `<name>-async-error`. @default - none, required */
@@ -28,30 +27,17 @@ export class AsyncNotifications extends Construct {
   constructor(scope: Construct, id: string, props: AsyncNotificationsProps) {
     super(scope, id);
     const { partition, region, accountId } = props.target;
-    this.key = new KmsKey(this, "key", {
+    this.key = topicKey(this, {
       description: `Encrypts the ${props.name} async result topics`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: policyDocument(this, "key-policy", [
-        {
-          sid: "AccountAdministers",
-          effect: "Allow",
-          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
-          actions: KEY_ADMIN_ACTIONS,
-          resources: ["*"],
-        },
-        {
-          sid: "EndpointRolePublishesThroughSns",
-          effect: "Allow",
-          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
-          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          resources: ["*"],
-          condition: [
-            { test: "StringEquals", variable: "kms:ViaService", values: [`sns.${region}.amazonaws.com`] },
-            { test: "ArnEquals", variable: "aws:PrincipalArn", values: [props.publisherRoleArn] },
-          ],
-        },
-      ]).json,
+      target: props.target,
+      publisher: {
+        sid: "EndpointRolePublishesThroughSns",
+        principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
+        condition: [
+          { test: "StringEquals", variable: "kms:ViaService", values: [`sns.${region}.amazonaws.com`] },
+          { test: "ArnEquals", variable: "aws:PrincipalArn", values: [props.publisherRoleArn] },
+        ],
+      },
     });
     this.successTopic = new SnsTopic(this, "success", { name: `${props.name}-async-success`, kmsMasterKeyId: this.key.arn });
     this.errorTopic = new SnsTopic(this, "error", { name: `${props.name}-async-error`, kmsMasterKeyId: this.key.arn });

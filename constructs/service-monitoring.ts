@@ -1,14 +1,14 @@
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import type { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { instanceSpec } from "../lib/container-env";
 import { ALARM_DEFAULTS, ALARM_PERIOD_SECONDS, type AlarmThresholds } from "./monitoring-defaults";
 import { AUTOSCALING_DEFAULTS } from "./autoscaling-defaults";
 import type { AwsTarget } from "./names";
-import { policyDocument } from "./policy";
+import { topicKey } from "./topic-key";
 
 /** One SageMaker endpoint to watch. */
 export interface MonitoredEndpoint {
@@ -61,31 +61,16 @@ export class ServiceMonitoring extends Construct {
     const repeated = labels.find((l, i) => labels.indexOf(l) !== i);
     if (repeated !== undefined) throw new Error(`${this.node.path}: endpoint label '${repeated}' is given twice`);
     const thresholds = { ...ALARM_DEFAULTS, ...props.thresholds };
-    const { partition, region, accountId } = props.target;
+    const { region, accountId } = props.target;
 
-    this.key = new KmsKey(this, "key", {
+    this.key = topicKey(this, {
       description: `Encrypts the ${props.name} alarm topic`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 7,
-      policy: policyDocument(this, "key-policy", [
-        {
-          // Administration by the account (so Terraform and IAM administrators can manage and delete
-          // it), without use of the key for data. In a key policy, "*" is this key.
-          sid: "AccountAdministers",
-          effect: "Allow",
-          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
-          actions: KEY_ADMIN_ACTIONS,
-          resources: ["*"],
-        },
-        {
-          sid: "CloudWatchAlarmsPublish",
-          effect: "Allow",
-          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
-          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          resources: ["*"],
-          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] }],
-        },
-      ]).json,
+      target: props.target,
+      publisher: {
+        sid: "CloudWatchAlarmsPublish",
+        principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] }],
+      },
     });
     this.topic = new SnsTopic(this, "topic", { name: `${props.name}-alarms`, kmsMasterKeyId: this.key.arn });
     if (props.email !== undefined) {
@@ -179,25 +164,6 @@ export class ServiceMonitoring extends Construct {
     this.alarms.push(alarm);
   }
 }
-
-/** Every key-management action, none that encrypts or decrypts (kms:* would break the no-wildcard rule). */
-export const KEY_ADMIN_ACTIONS = [
-  "kms:Create*",
-  "kms:Describe*",
-  "kms:Enable*",
-  "kms:List*",
-  "kms:Put*",
-  "kms:Update*",
-  "kms:Revoke*",
-  "kms:Disable*",
-  "kms:Get*",
-  "kms:Delete*",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:ScheduleKeyDeletion",
-  "kms:CancelKeyDeletion",
-  "kms:RotateKeyOnDemand",
-];
 
 const safe = (label: string) => label.replace(/[^A-Za-z0-9_-]+/g, "-");
 
