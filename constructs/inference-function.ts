@@ -1,24 +1,21 @@
 import { Construct } from "constructs";
-import { AssetType, type ITerraformDependable, TerraformAsset, dependable } from "cdktf";
-import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { type ITerraformDependable, dependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { bundleLambda } from "../lib/lambda-bundle";
 import { API_GATEWAY_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS } from "../contract/limits";
 import { FUNCTION_DEFAULTS } from "./function-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS } from "./log-retention";
 import { policyDocument, serviceTrustPolicy } from "./policy";
 import { type AwsTarget, NAME_LIMITS, boundedName } from "./names";
+import type { LambdaCode } from "./lambda-package";
 
 export interface InferenceFunctionProps {
   /** @default - none, required */
   readonly functionName: string;
-  /** TypeScript entry file, bundled by esbuild at synth. @default - none, required */
-  readonly entry: string;
-  /** Directory the bundle is written to before Terraform zips it. @default - none, required */
-  readonly bundleDir: string;
+  /** The zipped code, e.g. a `LambdaPackage` that functions of the same code share. @default - none, required */
+  readonly code: LambdaCode;
   /** Region and account of the function; its role is named `<functionName>-<region>`. @default - none, required */
   readonly target: AwsTarget;
   /** The function's environment variables. @default - none */
@@ -34,8 +31,8 @@ export interface InferenceFunctionProps {
 }
 
 /**
- * A Node.js 22 arm64 Lambda bundled from TypeScript by esbuild and zipped by the archive
- * provider, with its own log group and a role that may only write to that group and send traces;
+ * A Node.js 22 arm64 Lambda of a zipped package (`LambdaPackage`: TypeScript bundled by esbuild,
+ * zipped by the archive provider), with its own log group and a role that may only write to that group and send traces;
  * other grants come from what it calls (`InferenceEndpoint.grantInvoke(fn)`, which the function then waits for). Skipped on
  * purpose: a DLQ (invoked synchronously, nothing to dead-letter), a VPC (it reaches only public
  * AWS APIs), code signing, and a CMK for an environment that holds no secrets.
@@ -53,15 +50,6 @@ export class InferenceFunction extends Construct {
     if (timeout > MAX_LAMBDA_TIMEOUT_SECONDS) {
       throw new Error(`${this.node.path}: timeoutSeconds must be below API Gateway's ${API_GATEWAY_TIMEOUT_SECONDS} s; got ${timeout}`);
     }
-
-    bundleLambda({ entry: props.entry, outDir: props.bundleDir });
-    const code = new TerraformAsset(this, "bundle", { path: props.bundleDir, type: AssetType.DIRECTORY });
-    const zip = new DataArchiveFile(this, "zip", {
-      type: "zip",
-      sourceDir: code.path,
-      outputPath: `${code.path}.zip`,
-      outputFileMode: "0644",
-    });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
@@ -90,8 +78,8 @@ export class InferenceFunction extends Construct {
       runtime: "nodejs22.x",
       architectures: ["arm64"],
       handler: "index.handler",
-      filename: zip.outputPath,
-      sourceCodeHash: zip.outputBase64Sha256,
+      filename: props.code.filename,
+      sourceCodeHash: props.code.sourceCodeHash,
       memorySize: props.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
       timeout,
       reservedConcurrentExecutions: props.reservedConcurrency,

@@ -11,6 +11,7 @@ import type { SecureBucket } from "../constructs/secure-bucket";
 import { ModelArtifact } from "../constructs/model-artifact";
 import { type DataCapture, InferenceEndpoint } from "../constructs/inference-endpoint";
 import { InferenceFunction } from "../constructs/inference-function";
+import { LambdaPackage } from "../constructs/lambda-package";
 import { InferenceApi } from "../constructs/inference-api";
 import { CognitoClientCredentials } from "../constructs/cognito-client-credentials";
 import { EndpointAutoscaling } from "../constructs/endpoint-autoscaling";
@@ -59,6 +60,8 @@ type ServiceResources =
  * endpoint; one authenticated API with a route per service and one bucket for every archive.
  */
 export class InferenceStack extends TerraformStack {
+  private readonly packages = new Map<"sync" | "async", LambdaPackage>();
+
   constructor(scope: Construct, id: string, props: InferenceStackProps) {
     super(scope, id);
     const { config } = props;
@@ -153,6 +156,25 @@ export class InferenceStack extends TerraformStack {
     return { service, target, handler };
   }
 
+  /**
+   * The stack's one package of each Lambda entry, made when a function first needs it: the
+   * synchronous handler (lambda/index.ts) or the async routes' (lambda/async.ts, beside it).
+   */
+  private lambdaPackage(props: InferenceStackProps, kind: "sync" | "async"): LambdaPackage {
+    let code = this.packages.get(kind);
+    if (!code) {
+      code =
+        kind === "sync"
+          ? new LambdaPackage(this, "lambda-package", { entry: props.handlerEntry, bundleDir: path.join(props.buildDir, "lambda") })
+          : new LambdaPackage(this, "lambda-package-async", {
+              entry: path.join(path.dirname(props.handlerEntry), "async.ts"),
+              bundleDir: path.join(props.buildDir, "lambda-async"),
+            });
+      this.packages.set(kind, code);
+    }
+    return code;
+  }
+
   private addHandler(
     props: InferenceStackProps,
     service: ServiceConfig,
@@ -164,9 +186,7 @@ export class InferenceStack extends TerraformStack {
     const suffix = service.name === undefined ? "" : `-${service.name}`;
     return new InferenceFunction(this, `handler${suffix}`, {
       functionName: inferenceNames(config.namePrefix, service).functionName,
-      // Async routes run their own entry (lambda/async.ts, beside the synchronous one).
-      entry: asyncInference ? path.join(path.dirname(props.handlerEntry), "async.ts") : props.handlerEntry,
-      bundleDir: path.join(props.buildDir, asyncInference ? "lambda-async" : "lambda"),
+      code: this.lambdaPackage(props, asyncInference ? "async" : "sync"),
       target,
       memoryMb: service.lambda.memoryMb,
       timeoutSeconds: service.lambda.timeoutSeconds,

@@ -5,11 +5,10 @@ import { InferenceEndpoint, type InferenceEndpointProps } from "../../constructs
 import { InferenceFunction } from "../../constructs/inference-function";
 import { SECURITY_RULES } from "../stacks/security-rules";
 import { type PolicyStatement, type TerraformJson, only, resourcesOf, statementsOf } from "../stacks/synth-app";
-import { ARTIFACT, IMAGE, TARGET, synthJson, tinyEntry } from "./support";
+import { ARTIFACT, CODE, IMAGE, TARGET, synthJson } from "./support";
 
 const BUCKET = { name: "artifacts", arn: "arn:aws:s3:::artifacts" };
 const ASYNC: AsyncInference = { bucket: BUCKET, prefix: "async/svc", maxConcurrentInvocationsPerInstance: 2, notifications: false };
-const { entry, dir } = tinyEntry();
 
 function synth(asyncInference: AsyncInference = ASYNC, props: Partial<InferenceEndpointProps> = {}): TerraformJson {
   return synthJson((scope) => {
@@ -21,7 +20,7 @@ function synth(asyncInference: AsyncInference = ASYNC, props: Partial<InferenceE
       asyncInference,
       ...props,
     });
-    const fn = new InferenceFunction(scope, "fn", { functionName: "svc-inference", entry, bundleDir: `${dir}/bundle`, target: TARGET });
+    const fn = new InferenceFunction(scope, "fn", { functionName: "svc-inference", code: CODE, target: TARGET });
     endpoint.grantInvoke(fn);
     grantAsyncCaller(endpoint, "async-grant", asyncInference, fn);
   });

@@ -1,11 +1,9 @@
-import * as path from "node:path";
 import { InferenceEndpoint } from "../../constructs/inference-endpoint";
 import { InferenceFunction, type InferenceFunctionProps } from "../../constructs/inference-function";
 import { type TerraformJson, resourcesOf, statementsOf } from "../stacks/synth-app";
-import { ARTIFACT, IMAGE, TARGET, synthJson, tinyEntry } from "./support";
+import { ARTIFACT, CODE, IMAGE, TARGET, synthJson } from "./support";
 
-const { entry, dir } = tinyEntry();
-const PROPS: InferenceFunctionProps = { functionName: "svc-fn", entry, bundleDir: path.join(dir, "bundle"), target: TARGET };
+const PROPS: InferenceFunctionProps = { functionName: "svc-fn", code: CODE, target: TARGET };
 
 function synth(overrides: Partial<InferenceFunctionProps> = {}): TerraformJson {
   return synthJson((scope) => new InferenceFunction(scope, "fn", { ...PROPS, ...overrides }));
@@ -28,6 +26,10 @@ test("the role is named after the function and region, and may only write its ow
   expect(resourcesOf(json, "aws_iam_role")[0].name).toBe("svc-fn-us-east-1");
   const policy = resourcesOf(json, "aws_iam_role_policy")[0];
   expect(statementsOf(json, policy.policy).map((s) => s.sid)).toEqual(["WriteOwnLogs", "WriteTraces"]);
+});
+
+test("the function deploys the package it is given, by its path and hash", () => {
+  expect(resourcesOf(synth(), "aws_lambda_function")[0]).toMatchObject({ filename: CODE.filename, source_code_hash: CODE.sourceCodeHash });
 });
 
 test("the environment is passed as given", () => {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import type { Construct } from "constructs";
 import type { TerraformJson } from "../stacks/synth-app";
+import type { LambdaCode } from "../../constructs/lambda-package";
 
 export const TARGET = { partition: "aws", region: "us-east-1", accountId: "111122223333" };
 export const IMAGE = {
@@ -22,7 +23,10 @@ export function synthJson(build: (scope: Construct) => void): TerraformJson {
   return JSON.parse(Testing.synthScope(build)) as TerraformJson;
 }
 
-/** A one-line handler entry, so a function test bundles in milliseconds; removed after the file. */
+/** A zipped package as a function takes it, for tests of what is not the code. */
+export const CODE: LambdaCode = { filename: "/build/fn.zip", sourceCodeHash: "c29tZSBoYXNo" };
+
+/** A one-line handler entry, so a package test bundles in milliseconds; removed after the file. */
 export function tinyEntry(): { entry: string; dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "construct-"));
   const entry = path.join(dir, "index.ts");

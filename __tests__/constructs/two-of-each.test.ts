@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { InferenceApi } from "../../constructs/inference-api";
 import { InferenceEndpoint } from "../../constructs/inference-endpoint";
 import { InferenceFunction } from "../../constructs/inference-function";
+import { LambdaPackage } from "../../constructs/lambda-package";
 import { ModelArtifact } from "../../constructs/model-artifact";
 import { SecureBucket } from "../../constructs/secure-bucket";
 import { SECURITY_RULES } from "../stacks/security-rules";
@@ -31,8 +32,7 @@ const json = synthJson((scope) => {
     });
     const handler = new InferenceFunction(scope, `${service}-function`, {
       functionName: name,
-      entry,
-      bundleDir: path.join(dir, service),
+      code: new LambdaPackage(scope, `${service}-package`, { entry, bundleDir: path.join(dir, service) }),
       target: TARGET,
       logRetentionDays: 30,
     });

@@ -90,6 +90,11 @@ describe.each(PRESETS)("preset %s", (preset) => {
     expect(paths.sort()).toEqual([...services.map((s) => s.name), ...asyncServices.flatMap(() => ["results", "{id}"])].sort());
   });
 
+  test("the functions share one zipped package per Lambda entry (sync, async) instead of a copy each", () => {
+    const kinds = new Set(services.map((s) => (s.endpointMode === "async" ? "async" : "sync")));
+    expect(Object.keys(app.inferenceJson.data.archive_file)).toHaveLength(kinds.size);
+  });
+
   test("each Lambda's role may invoke exactly one endpoint, and no two roles the same", () => {
     const grants = invokeGrantsByRole(app.inferenceJson);
     expect(grants.size).toBe(sageMaker.length);
