@@ -4,7 +4,8 @@ import { type Quantization, instanceSpec, workersAndThreads } from "../lib/conta
 
 /**
  * Texts per second one single-threaded model-server worker served on the mixed batch (32 texts of
- * 5-400 words, BERT-base of FinBERT's shape, 2 shared vCPUs): the README's "Model speed" table.
+ * 5-400 words, BERT-base of FinBERT's shape, 2 shared vCPUs), int8 on fbgemm as on CPUs without
+ * AMX such as the default ml.m5 (AMX CPUs run int8 on oneDNN, faster): the README's "Model speed".
  * GPUs run float32 (quantization is CPU-only) and are not measured: a GPU worker is taken to be at
  * least as fast as a float32 CPU worker, so the derived target is a lower bound there.
  */
