@@ -49,8 +49,13 @@ async function runUnittest(dir: string): Promise<Counts> {
 }
 
 async function main(): Promise<void> {
+  // The suites' temporary files, cdktf's Testing.synthScope outdirs among them (it makes one per call
+  // and never removes it), go to one folder of this run's, removed at the end.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "npm-test-"));
+  process.env.TMPDIR = scratch;
   const counts = [await runJest(process.argv.slice(2))];
   for (const dir of PYTHON_SUITES) counts.push(await runUnittest(dir));
+  fs.rmSync(scratch, { recursive: true, force: true });
   const totals = counts.reduce(
     (sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }),
     { passed: 0, failed: 0, skipped: 0 },

@@ -4,6 +4,7 @@ import contextlib
 import importlib.util
 import pathlib
 import sys
+import threading
 from types import ModuleType, SimpleNamespace
 from typing import Any, Dict, List
 
@@ -83,15 +84,21 @@ class FakeModel:
 
 
 class InferenceModeSpy:
+    """Like torch.inference_mode: on in the thread that entered it only."""
+
     def __init__(self) -> None:
-        self.active = False
+        self._threads = threading.local()
         self.entered = 0
+
+    @property
+    def active(self) -> bool:
+        return getattr(self._threads, "active", False)
 
     @contextlib.contextmanager
     def __call__(self):
         self.entered += 1
-        self.active = True
+        self._threads.active = True
         try:
             yield
         finally:
-            self.active = False
+            self._threads.active = False

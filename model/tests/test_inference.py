@@ -145,7 +145,14 @@ class PredictFnTest(unittest.TestCase):
         bundle = make_bundle()
         run(["a", "b " * 300], bundle)
         self.assertEqual(bundle.model.calls_outside_mode, 0)
-        self.assertEqual(bundle.inference_mode.entered, 1)
+        self.assertEqual(bundle.inference_mode.entered, 2)
+
+    def test_model_runs_under_inference_mode_in_the_lanes_too(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            bundle = make_bundle()._replace(threads=inference.ThreadShare(scratch, 1, 2, lambda _: None))
+            result = run(["great", "awful " * 300, "plain " * 100], bundle)
+        self.assertEqual(bundle.model.calls_outside_mode, 0)
+        self.assertEqual([r[0]["label"] for r in result], ["Positive", "Negative", "Neutral"])
 
 
 class PlanBatchesTest(unittest.TestCase):
@@ -218,59 +225,92 @@ class ThreadShareTest(unittest.TestCase):
         self.calls = []
 
     def share(self, base=1, idle=2):
-        return inference.ThreadShare(self.scratch.name, base, idle, self.calls.append)
+        return inference.ThreadShare(self.scratch.name, base, idle, lambda threads: self.calls.append(threads))
 
     def mark(self, pid):
         open(os.path.join(self.scratch.name, str(pid)), "w").close()
 
-    def test_a_lone_busy_worker_runs_its_forward_pass_with_the_idle_threads(self):
+    def test_results_come_back_in_pass_order_and_the_costliest_pass_runs_first(self):
+        share, started = self.share(idle=1), []
+        with share:
+            results = share.run(lambda i: started.append(i) or f"pass {i}", [5, 50, 20])
+        self.assertEqual(results, ["pass 0", "pass 1", "pass 2"])
+        self.assertEqual(started, [1, 2, 0])
+
+    def test_a_lone_worker_runs_its_passes_side_by_side_one_per_lane(self):
         share = self.share()
-        with share, share.forward_pass() as threads:
-            self.assertEqual(threads, 2)
+        # Both passes of the first wave must be inside forward at once, or the barrier times out.
+        together = threading.Barrier(2, timeout=5)
+        threads = {}
+
+        def forward(i):
+            if i in (1, 2):
+                together.wait()
+            threads[i] = threading.current_thread().name
+            return i
+
+        with share:
+            self.assertEqual(share.run(forward, [5, 50, 20]), [0, 1, 2])
+        self.assertNotEqual(threads[1], threads[2])
+        # Lanes set their own thread (one torch thread each); the last pass, alone, takes both vCPUs.
+        self.assertEqual(self.calls, [1, 1, 2])
+        self.assertEqual(threads[0], threading.current_thread().name)
+
+    def test_a_lone_pass_runs_with_the_idle_threads(self):
+        share = self.share()
+        with share:
+            share.run(lambda i: i, [10])
         self.assertEqual(self.calls, [2])
 
-    def test_a_worker_keeps_its_base_threads_while_another_is_busy(self):
+    def test_a_worker_runs_one_pass_at_a_time_with_its_base_threads_while_another_is_busy(self):
         share = self.share()
         self.mark(os.getppid())
-        with share, share.forward_pass() as threads:
-            self.assertEqual(threads, 1)
-        self.assertEqual(self.calls, [])
+        with share:
+            share.run(lambda i: threading.current_thread().name, [1, 2, 3])
+        self.assertEqual(self.calls, [1, 1, 1])
 
     def test_a_worker_goes_back_to_its_base_threads_when_another_becomes_busy(self):
         share = self.share()
         with share:
-            with share.forward_pass():
-                pass
+            share.run(lambda i: i, [10])
             self.mark(os.getppid())
-            with share.forward_pass():
-                pass
+            share.run(lambda i: i, [10])
         self.assertEqual(self.calls, [2, 1])
 
-    def test_threads_are_set_only_when_they_change(self):
-        share = self.share()
-        with share:
-            for _ in range(3):
-                with share.forward_pass():
-                    pass
-        self.assertEqual(self.calls, [2])
-
-    def test_a_forward_pass_waits_while_another_worker_runs_one_with_every_thread(self):
+    def test_a_wave_waits_while_another_worker_runs_an_exclusive_one(self):
         wide, other = self.share(), self.share()
-        finished = []
-        with wide, wide.forward_pass() as threads:
-            self.assertEqual(threads, 2)
-            waiting = threading.Thread(target=lambda: finished.append(other.forward_pass().__enter__()))
-            waiting.start()
-            waiting.join(0.2)
-            self.assertEqual(finished, [])
-        waiting.join(5)
-        self.assertEqual(finished, [1])
+        in_wide, release, finished = threading.Event(), threading.Event(), []
 
-    def test_without_idle_threads_the_lock_is_shared_and_nothing_is_set(self):
+        def hold(i):
+            in_wide.set()
+            release.wait(5)
+            return i
+
+        wide_run = threading.Thread(target=lambda: wide.run(hold, [10]))
+        wide_run.start()
+        self.assertTrue(in_wide.wait(5))
+        waiting = threading.Thread(target=lambda: finished.append(other.run(lambda i: i, [10])))
+        waiting.start()
+        waiting.join(0.2)
+        self.assertEqual(finished, [])
+        release.set()
+        wide_run.join(5)
+        waiting.join(5)
+        self.assertEqual(finished, [[0]])
+
+    def test_without_idle_threads_the_lock_is_shared_and_passes_run_in_order(self):
         share, other = self.share(idle=1), self.share(idle=1)
-        with share, share.forward_pass(), other.forward_pass() as threads:
-            self.assertEqual(threads, 1)
-        self.assertEqual(self.calls, [])
+        inside = threading.Barrier(2, timeout=5)
+
+        def forward(i):
+            inside.wait()
+            return i
+
+        concurrent = threading.Thread(target=lambda: other.run(forward, [1]))
+        concurrent.start()
+        self.assertEqual(share.run(forward, [1]), [0])
+        concurrent.join(5)
+        self.assertEqual(self.calls, [1, 1])
 
     def test_a_dead_workers_mark_is_not_counted(self):
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -284,12 +324,20 @@ class ThreadShareTest(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(self.scratch.name)), [str(os.getpid()), "cpu.lock"])
         self.assertEqual(os.listdir(self.scratch.name), ["cpu.lock"])
 
-    def test_predict_marks_the_worker_busy_and_takes_the_idle_threads(self):
-        share = self.share()
-        bundle = make_bundle()._replace(threads=share)
+    def test_predict_marks_the_worker_busy_and_runs_its_passes_in_lanes(self):
+        marks = []
+        scratch = self.scratch.name
+
+        class MarkSpy(FakeTokenizer):
+            def __call__(self, texts, **kwargs):
+                marks.append(os.listdir(scratch))
+                return super().__call__(texts, **kwargs)
+
+        bundle = make_bundle()._replace(tokenizer=MarkSpy(), threads=self.share())
         run({"inputs": ["short", " ".join(["long"] * 300)]}, bundle)
-        self.assertEqual(self.calls, [2])
-        self.assertEqual(os.listdir(self.scratch.name), ["cpu.lock"])
+        self.assertTrue(all(str(os.getpid()) in listing for listing in marks))
+        self.assertEqual(self.calls, [1, 1])
+        self.assertEqual(os.listdir(scratch), ["cpu.lock"])
 
 
 class OutputFnTest(unittest.TestCase):
@@ -341,6 +389,43 @@ class RealModelTest(unittest.TestCase):
             self.assertEqual({f"{t.__module__}.{t.__name__}" for t in linear}, {"torch.ao.nn.quantized.dynamic.modules.linear.Linear"})
             request = inference.input_fn('{"inputs": "profit growth"}', "application/json")
             self.assertEqual(sorted(item["label"] for item in inference.predict_fn(request, bundle)), sorted(LABELS))
+
+    def test_feed_forward_in_pieces_gives_the_whole_passs_numbers(self):
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        with tempfile.TemporaryDirectory() as model_dir:
+            self.write_model(model_dir)
+            model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+        tokens = torch.randint(5, 11, (2, 100))
+        with torch.inference_mode():
+            whole = model(input_ids=tokens).logits
+            self.assertEqual(inference.chunk_feed_forward(model, torch.cat, rows=16, above=16), 1)
+            pieces = model(input_ids=tokens).logits
+        torch.testing.assert_close(pieces, whole)
+
+    def test_dynamic_int8_runs_the_feed_forward_in_pieces_and_float_does_not(self):
+        for quantization, split in (("dynamic-int8", True), ("none", False)):
+            with tempfile.TemporaryDirectory() as model_dir, unittest.mock.patch.dict("os.environ", {"MODEL_QUANTIZATION": quantization}):
+                self.write_model(model_dir)
+                layer = inference.model_fn(model_dir).model.bert.encoder.layer[0]
+                with self.subTest(quantization=quantization):
+                    self.assertEqual("feed_forward_chunk" in vars(layer), split)
+
+    def test_passes_in_lanes_give_the_numbers_of_passes_in_turn(self):
+        texts = ["profit " * n for n in (3, 40, 90, 200)]
+        request = inference.input_fn(json.dumps({"inputs": texts}), "application/json")
+        with tempfile.TemporaryDirectory() as model_dir, tempfile.TemporaryDirectory() as busy, \
+                unittest.mock.patch.dict("os.environ", {"MODEL_TORCH_THREADS": "1", "MODEL_TORCH_IDLE_THREADS": "2", "MODEL_BUSY_DIR": busy}):
+            self.write_model(model_dir)
+            bundle = inference.model_fn(model_dir)
+            in_lanes = inference.predict_fn(request, bundle)
+            in_turn = inference.predict_fn(request, bundle._replace(threads=None))
+        self.assertEqual(bundle.threads.lanes, 2)
+        for lane, turn in zip(in_lanes, in_turn):
+            self.assertEqual([item["label"] for item in lane], [item["label"] for item in turn])
+            for a, b in zip(lane, turn):
+                self.assertAlmostEqual(a["score"], b["score"], places=5)
 
     def test_long_text_is_truncated_and_all_labels_ranked(self):
         with tempfile.TemporaryDirectory() as model_dir:
