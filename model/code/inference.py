@@ -16,7 +16,7 @@ import math
 import os
 import tempfile
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, Callable, ContextManager, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, TypeVar
 
 JSON = "application/json"
@@ -98,7 +98,10 @@ class ThreadShare:
             with self._wave() as exclusive:
                 if exclusive and self.lanes > 1 and len(pending) > 1:
                     wave, pending = pending[: self.lanes], pending[self.lanes :]
-                    results.update(zip(wave, self._pool_of_lanes().map(lambda i: self._in_lane(forward, i), wave)))
+                    lanes = {i: self._pool_of_lanes().submit(self._in_lane, forward, i) for i in wave}
+                    # Every lane ends before the lock is let go, even when one of them fails.
+                    wait(lanes.values())
+                    results.update((i, lane.result()) for i, lane in lanes.items())
                 else:
                     self.set_threads(self.idle if exclusive else self.base)
                     results[pending[0]] = forward(pending[0])

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import unittest.mock
 
@@ -255,6 +256,20 @@ class ThreadShareTest(unittest.TestCase):
         # Lanes set their own thread (one torch thread each); the last pass, alone, takes both vCPUs.
         self.assertEqual(self.calls, [1, 1, 2])
         self.assertEqual(threads[0], threading.current_thread().name)
+
+    def test_a_failing_pass_fails_the_request_after_every_lane_of_its_wave_has_ended(self):
+        share, ended = self.share(), []
+
+        def forward(i):
+            if i == 0:
+                raise RuntimeError("pass 0 failed")
+            time.sleep(0.2)
+            ended.append(i)
+            return i
+
+        with share, self.assertRaisesRegex(RuntimeError, "pass 0 failed"):
+            share.run(forward, [10, 10])
+        self.assertEqual(ended, [1])
 
     def test_a_lone_pass_runs_with_the_idle_threads(self):
         share = self.share()
