@@ -6,15 +6,18 @@
  * work hits them alike. Twice: as each container runs on an instance with this machine's vCPUs (the
  * seed with torch's default of a thread per vCPU, the project with the threads lib/container-env.ts
  * sets), and with one torch thread everywhere. Then workers x threads at 1, 4 and 16 concurrent clients.
+ * Where torch sees a GPU: the seed and the project's path (float32, float16) at several batch sizes
+ * on it, with the cost per million texts of a GPU instance at that rate.
  * Python: $ML_PYTHON, else /tmp/mlvenv/bin/python, else python3; skips where torch is missing.
  * Run: npx tsx bench/model.ts (MODEL_BENCH_ROUNDS rounds, default 2, 0 skips the variants;
- * MODEL_BENCH_SERVE=0 skips workers x threads)
+ * MODEL_BENCH_SERVE=0 skips workers x threads, MODEL_BENCH_GPU=0 the GPU part)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { workersAndThreads } from "../lib/container-env";
+import prices from "../lib/sagemaker-prices.json";
 
 const SCRIPT = path.join(__dirname, "model_bench.py");
 const VARIANTS = ["seed", "project", "project-int8"] as const;
@@ -150,6 +153,59 @@ function variantRuns(bin: string, modelDir: string, mode: ThreadMode): void {
   variantTable(runs);
 }
 
+interface AccelRow {
+  variant: "seed" | "project";
+  dtype: string;
+  batchTexts?: number;
+  textsPerSecond: number;
+  singleP50Ms: number;
+  singleP99Ms: number;
+  peakDeviceMb?: number | null;
+}
+
+const GPU_INSTANCES = ["ml.g5.xlarge", "ml.g6.xlarge"] as const;
+const US_EAST_1: Readonly<Record<string, number>> = prices.regions["us-east-1"];
+
+/** Cost per million texts of an instance at a rate: hourly price / (texts per hour) x 10^6. */
+function perMillion(instanceType: string, textsPerSecond: number): string {
+  return `$${((US_EAST_1[instanceType] / (textsPerSecond * 3600)) * 1e6).toFixed(2)}`;
+}
+
+/** The GPU part: skipped, with a line saying so, where torch sees no CUDA device. */
+function gpuRuns(bin: string, modelDir: string): void {
+  const probe = spawnSync(bin, ["-c", "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"], { stdio: "ignore" });
+  if (probe.status !== 0) {
+    console.log("\nGPU: skipped (torch sees no CUDA device on this machine)");
+    return;
+  }
+  const run = JSON.parse(python(bin, ["accel", modelDir])) as { device: string; texts: number; rows: AccelRow[] };
+  const seed = run.rows[0];
+  console.log(`\nGPU ${run.device}: ${run.texts} mixed texts in one request, batches of n texts by length; x seed > 1 is better`);
+  console.log(
+    ["variant", "dtype", "batch", "texts/s", "x seed", "p50 ms", "p99 ms", "peak MB", ...GPU_INSTANCES.map((t) => `${t} /M`)]
+      .map((h, i) => cell(h, i < 2 ? 9 : i < 8 ? 14 : 17))
+      .join(""),
+  );
+  for (const r of run.rows) {
+    console.log(
+      [
+        cell(r.variant, 9),
+        cell(r.dtype, 9),
+        cell(r.batchTexts ?? "1", 14),
+        cell(r.textsPerSecond.toFixed(1), 14),
+        cell(`${(r.textsPerSecond / seed.textsPerSecond).toFixed(2)}x`, 14),
+        cell(r.singleP50Ms.toFixed(1), 14),
+        cell(r.singleP99Ms.toFixed(1), 14),
+        cell(r.peakDeviceMb ? r.peakDeviceMb.toFixed(0) : "-", 14),
+        ...GPU_INSTANCES.map((t) => cell(perMillion(t, r.textsPerSecond), 17)),
+      ].join(""),
+    );
+  }
+  console.log(
+    `cost per million texts: us-east-1 hourly prices (lib/sagemaker-prices.json) at ${run.device}'s rate, not that instance's GPU's`,
+  );
+}
+
 function main(): void {
   const bin = findPython();
   if (!bin) {
@@ -165,6 +221,7 @@ function main(): void {
       `32 mixed texts (5-400 words, one request), one 30-word text (p50/p99 of 30); median of ${ROUNDS} interleaved rounds; x seed > 1 is better`,
     );
     for (const mode of ROUNDS > 0 ? MODES : []) variantRuns(bin, modelDir, mode);
+    if (process.env.MODEL_BENCH_GPU !== "0") gpuRuns(bin, modelDir);
     if (process.env.MODEL_BENCH_SERVE === "0") return;
     console.log(
       "\nworkers x torch threads (idle: a worker's threads while the others are idle), one 30-word text per request (project path, float)",

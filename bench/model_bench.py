@@ -6,6 +6,9 @@
                                      truncation, T torch threads), project (model/code/inference.py as
                                      the container runs it: MODEL_TORCH_THREADS=T, MODEL_TORCH_IDLE_THREADS=I)
                                      or project-int8 (the same with MODEL_QUANTIZATION=dynamic-int8)
+  model_bench.py accel DIR            on the device model_fn picks (a GPU where torch sees one): the seed
+                                     text by text, then the project's path in float32 and (GPU only)
+                                     float16 at several batch sizes, on 256 mixed texts; one JSON line
   model_bench.py serve DIR W T I C N W worker processes with T torch threads each (I while the others
                                      are idle), C concurrent clients sending N single-text requests;
                                      one JSON line
@@ -83,10 +86,10 @@ def load_inference():
     return module
 
 
-def seed_classifier(model_dir):
+def seed_classifier(model_dir, device="cpu"):
     from transformers import pipeline
 
-    classify = pipeline("text-classification", model=model_dir, tokenizer=model_dir, top_k=None, device="cpu")
+    classify = pipeline("text-classification", model=model_dir, tokenizer=model_dir, top_k=None, device=device)
 
     def one(text):
         ranked = classify(text)
@@ -154,6 +157,61 @@ def run(model_dir, variant, threads, idle_threads):
     }))
 
 
+ACCEL_COPIES = 8
+ACCEL_BATCH_TEXTS = (8, 16, 32, 64, 128)
+
+
+def accel(model_dir):
+    import torch
+
+    inference = load_inference()
+    mixed, single = texts()
+    many = mixed * ACCEL_COPIES
+    rows = []
+    seed = seed_classifier(model_dir, 0 if torch.cuda.is_available() else "cpu")
+    rows.append({"variant": "seed", "dtype": "float32", **timed(seed, many, single)})
+    bundle = inference.model_fn(model_dir)
+    on_gpu = bundle.device.type == "cuda"
+
+    def classify(batch):
+        request = inference.input_fn(json.dumps({"inputs": batch}), "application/json")
+        return inference.predict_fn(request, bundle)
+
+    for dtype in ("float32", "float16") if on_gpu else ("float32",):
+        if dtype == "float16":
+            bundle = bundle._replace(model=bundle.model.half())
+        for batch_texts in ACCEL_BATCH_TEXTS:
+            # Batches cut by size only: a GPU pass costs far more than a few padding tokens.
+            inference.MAX_BATCH_TEXTS, inference.MAX_BATCH_TOKENS = batch_texts, batch_texts * bundle.max_length
+            inference.BATCH_OVERHEAD_TOKENS = 10**9
+            if on_gpu:
+                torch.cuda.reset_peak_memory_stats()
+            row = {"variant": "project", "dtype": dtype, "batchTexts": batch_texts, **timed(classify, many, single)}
+            row["peakDeviceMb"] = torch.cuda.max_memory_allocated() / 2**20 if on_gpu else None
+            rows.append(row)
+    device = torch.cuda.get_device_name(0) if on_gpu else "cpu"
+    print(json.dumps({"device": device, "texts": len(many), "rows": rows}))
+
+
+def timed(classify, many, single):
+    classify(many[:8])
+    passes = []
+    for _ in range(3):
+        started = time.perf_counter()
+        classify(many)
+        passes.append(time.perf_counter() - started)
+    latencies = []
+    for _ in range(SINGLE_RUNS):
+        started = time.perf_counter()
+        classify([single])
+        latencies.append((time.perf_counter() - started) * 1000)
+    return {
+        "textsPerSecond": len(many) / statistics.median(passes),
+        "singleP50Ms": percentile(latencies, 50),
+        "singleP99Ms": percentile(latencies, 99),
+    }
+
+
 _worker = {}
 
 
@@ -204,6 +262,8 @@ def main(argv):
         build(argv[2])
     elif command == "run" and len(argv) == 6 and argv[3] in ("seed", "project", "project-int8"):
         run(argv[2], argv[3], int(argv[4]), int(argv[5]))
+    elif command == "accel" and len(argv) == 3:
+        accel(argv[2])
     elif command == "serve" and len(argv) == 8:
         serve(argv[2], *(int(value) for value in argv[3:]))
     else:
