@@ -206,6 +206,19 @@ function gpuRuns(bin: string, modelDir: string): void {
   );
 }
 
+const SERVE_HEADER = ["workers", "threads", "idle", "clients", "requests", "req/s", "texts/s", "p50 ms", "p99 ms", "load 1m"]
+  .map((h) => cell(h, 10))
+  .join("");
+const MIXED_CLIENTS = [1, 2, 4];
+
+/** One `serve` cell: workers, threads, idle threads, clients and requests, then what each request sends. */
+function serveRow(bin: string, modelDir: string, cellArgs: number[], payload: "single" | "mixed-int8"): void {
+  const load = os.loadavg()[0].toFixed(2);
+  const r = JSON.parse(python(bin, ["serve", modelDir, ...cellArgs.map(String), payload])) as Record<string, number>;
+  const figures = [r.requestsPerSecond.toFixed(2), r.textsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load];
+  console.log([...cellArgs, ...figures].map((v) => cell(v, 10)).join(""));
+}
+
 function main(): void {
   const bin = findPython();
   if (!bin) {
@@ -226,21 +239,14 @@ function main(): void {
     console.log(
       "\nworkers x torch threads (idle: a worker's threads while the others are idle), one 30-word text per request (project path, float)",
     );
-    console.log(
-      ["workers", "threads", "idle", "clients", "requests", "req/s", "p50 ms", "p99 ms", "load 1m"].map((h) => cell(h, 10)).join(""),
-    );
+    console.log(SERVE_HEADER);
     for (const [workers, threads, idle] of WORKERS_X_THREADS) {
-      for (const clients of CLIENTS) {
-        const requests = clients === 1 ? 16 : 32;
-        const load = os.loadavg()[0].toFixed(2);
-        const args = [workers, threads, idle, clients, requests].map(String);
-        const r = JSON.parse(python(bin, ["serve", modelDir, ...args])) as Record<string, number>;
-        console.log(
-          [workers, threads, idle, clients, requests, r.requestsPerSecond.toFixed(2), r.p50Ms.toFixed(0), r.p99Ms.toFixed(0), load]
-            .map((v) => cell(v, 10))
-            .join(""),
-        );
-      }
+      for (const clients of CLIENTS) serveRow(bin, modelDir, [workers, threads, idle, clients, clients === 1 ? 16 : 32], "single");
+    }
+    console.log(`\nthe mixed batch of 32 per request (project path, int8), ${VCPUS} workers of one thread, without and with sharing`);
+    console.log(SERVE_HEADER);
+    for (const idle of [1, DEPLOYED.idleThreads ?? 1]) {
+      for (const clients of MIXED_CLIENTS) serveRow(bin, modelDir, [VCPUS, 1, idle, clients, 4 * clients], "mixed-int8");
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -9,9 +9,11 @@
   model_bench.py accel DIR            on the device model_fn picks (a GPU where torch sees one): the seed
                                      text by text, then the project's path in float32 and (GPU only)
                                      float16 at several batch sizes, on 256 mixed texts; one JSON line
-  model_bench.py serve DIR W T I C N W worker processes with T torch threads each (I while the others
-                                     are idle), C concurrent clients sending N single-text requests;
-                                     one JSON line
+  model_bench.py serve DIR W T I C N [P]
+                                     W worker processes with T torch threads each (I while the others
+                                     are idle), C concurrent clients sending N requests of P: single
+                                     (one 30-word text, float; the default) or mixed-int8 (the 32
+                                     mixed texts, int8); one JSON line
 
 Every variant runs in its own process, so its peak memory (ru_maxrss) is its own.
 """
@@ -215,20 +217,28 @@ def timed(classify, many, single):
 _worker = {}
 
 
-def _serve_init(model_dir, threads, idle_threads, busy_dir):
+def _serve_init(model_dir, threads, idle_threads, busy_dir, quantization):
     use_threads(threads, idle_threads, busy_dir)
+    os.environ["MODEL_QUANTIZATION"] = quantization
     _worker["classify"] = project_classifier(model_dir)
 
 
-def _serve_one(text):
-    _worker["classify"]([text])
+def _serve_one(batch):
+    _worker["classify"](batch)
 
 
-def serve(model_dir, workers, threads, idle_threads, clients, requests):
-    _, single = texts()
+# What each request of `serve` sends, and the quantization the workers run.
+PAYLOADS = {"single": ("single", "none"), "mixed-int8": ("mixed", "dynamic-int8")}
+
+
+def serve(model_dir, workers, threads, idle_threads, clients, requests, payload="single"):
+    mixed, single = texts()
+    kind, quantization = PAYLOADS[payload]
+    batch = [single] if kind == "single" else mixed
     busy_dir = os.path.join(model_dir, "..", f"busy-{os.getpid()}")
-    with get_context("spawn").Pool(workers, initializer=_serve_init, initargs=(model_dir, threads, idle_threads, busy_dir)) as pool:
-        pool.map(_serve_one, [single] * (workers * 3), chunksize=1)
+    initargs = (model_dir, threads, idle_threads, busy_dir, quantization)
+    with get_context("spawn").Pool(workers, initializer=_serve_init, initargs=initargs) as pool:
+        pool.map(_serve_one, [[single]] * (workers * 3) + [mixed[:4]] * workers, chunksize=1)
         latencies = []
         lock = threading.Lock()
         remaining = [requests]
@@ -240,7 +250,7 @@ def serve(model_dir, workers, threads, idle_threads, clients, requests):
                         return
                     remaining[0] -= 1
                 started = time.perf_counter()
-                pool.apply(_serve_one, (single,))
+                pool.apply(_serve_one, (batch,))
                 with lock:
                     latencies.append((time.perf_counter() - started) * 1000)
 
@@ -251,7 +261,7 @@ def serve(model_dir, workers, threads, idle_threads, clients, requests):
         seconds = time.perf_counter() - started
     print(json.dumps({
         "workers": workers, "threads": threads, "idleThreads": idle_threads, "clients": clients, "requests": requests,
-        "requestsPerSecond": requests / seconds,
+        "payload": payload, "requestsPerSecond": requests / seconds, "textsPerSecond": requests * len(batch) / seconds,
         "p50Ms": percentile(latencies, 50), "p99Ms": percentile(latencies, 99),
     }))
 
@@ -264,8 +274,8 @@ def main(argv):
         run(argv[2], argv[3], int(argv[4]), int(argv[5]))
     elif command == "accel" and len(argv) == 3:
         accel(argv[2])
-    elif command == "serve" and len(argv) == 8:
-        serve(argv[2], *(int(value) for value in argv[3:]))
+    elif command == "serve" and len(argv) in (8, 9) and all(p in PAYLOADS for p in argv[8:]):
+        serve(argv[2], *(int(value) for value in argv[3:8]), *argv[8:])
     else:
         sys.exit(__doc__)
 
