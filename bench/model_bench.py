@@ -18,6 +18,7 @@
 Every variant runs in its own process, so its peak memory (ru_maxrss) is its own.
 """
 
+import functools
 import json
 import os
 import random
@@ -133,26 +134,14 @@ def run(model_dir, variant, threads, idle_threads):
 
     classify = seed_classifier(model_dir) if variant == "seed" else project_classifier(model_dir)
     mixed, single = texts()
-    classify(mixed[:2])
-    passes = []
-    for _ in range(MIXED_PASSES):
-        started = time.perf_counter()
-        scores = classify(mixed)
-        passes.append(time.perf_counter() - started)
-    for _ in range(3):
-        classify([single])
-    latencies = []
-    for _ in range(SINGLE_RUNS):
-        started = time.perf_counter()
-        classify([single])
-        latencies.append((time.perf_counter() - started) * 1000)
+    figures, scores = timed(classify, mixed, single, MIXED_PASSES)
     print(json.dumps({
         "variant": variant,
         # After the runs: the threads the last request used.
         "threads": torch.get_num_threads(),
-        "mixedTextsPerSecond": len(mixed) / statistics.median(passes),
-        "singleP50Ms": percentile(latencies, 50),
-        "singleP99Ms": percentile(latencies, 99),
+        "mixedTextsPerSecond": figures["textsPerSecond"],
+        "singleP50Ms": figures["singleP50Ms"],
+        "singleP99Ms": figures["singleP99Ms"],
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         # Label -> score per text, for the agreement between variants.
         "scores": [{item["label"]: item["score"] for item in ranked} for ranked in scores],
@@ -160,6 +149,7 @@ def run(model_dir, variant, threads, idle_threads):
 
 
 ACCEL_COPIES = 8
+ACCEL_PASSES = 3
 ACCEL_BATCH_TEXTS = (8, 16, 32, 64, 128)
 
 
@@ -171,7 +161,7 @@ def accel(model_dir):
     many = mixed * ACCEL_COPIES
     rows = []
     seed = seed_classifier(model_dir, 0 if torch.cuda.is_available() else "cpu")
-    rows.append({"variant": "seed", "dtype": "float32", **timed(seed, many, single)})
+    rows.append({"variant": "seed", "dtype": "float32", **timed(seed, many, single, ACCEL_PASSES)[0]})
     bundle = inference.model_fn(model_dir)
     on_gpu = bundle.device.type == "cuda"
 
@@ -179,39 +169,47 @@ def accel(model_dir):
         request = inference.input_fn(json.dumps({"inputs": batch}), "application/json")
         return inference.predict_fn(request, bundle)
 
+    plan_batches = inference.plan_batches
     for dtype in ("float32", "float16") if on_gpu else ("float32",):
         if dtype == "float16":
             bundle = bundle._replace(model=bundle.model.half())
         for batch_texts in ACCEL_BATCH_TEXTS:
-            # Batches cut by size only: a GPU pass costs far more than a few padding tokens.
-            inference.MAX_BATCH_TEXTS, inference.MAX_BATCH_TOKENS = batch_texts, batch_texts * bundle.max_length
-            inference.BATCH_OVERHEAD_TOKENS = 10**9
+            # Batches cut by size only: a GPU pass costs far more than a few padding tokens. plan_batches'
+            # limits are default arguments, bound when it was defined, so predict_fn gets a new function.
+            inference.plan_batches = functools.partial(
+                plan_batches, max_texts=batch_texts, max_tokens=batch_texts * bundle.max_length, overhead_tokens=10**9
+            )
             if on_gpu:
                 torch.cuda.reset_peak_memory_stats()
-            row = {"variant": "project", "dtype": dtype, "batchTexts": batch_texts, **timed(classify, many, single)}
+            figures, _ = timed(classify, many, single, ACCEL_PASSES)
+            row = {"variant": "project", "dtype": dtype, "batchTexts": batch_texts, **figures}
             row["peakDeviceMb"] = torch.cuda.max_memory_allocated() / 2**20 if on_gpu else None
             rows.append(row)
     device = torch.cuda.get_device_name(0) if on_gpu else "cpu"
     print(json.dumps({"device": device, "texts": len(many), "rows": rows}))
 
 
-def timed(classify, many, single):
-    classify(many[:8])
-    passes = []
-    for _ in range(3):
+def timed(classify, many, single, passes):
+    """Texts/s over `many` (median of `passes`) and single-text latency; also the last pass's result."""
+    classify(many[:2])
+    seconds = []
+    for _ in range(passes):
         started = time.perf_counter()
-        classify(many)
-        passes.append(time.perf_counter() - started)
+        result = classify(many)
+        seconds.append(time.perf_counter() - started)
+    for _ in range(3):
+        classify([single])
     latencies = []
     for _ in range(SINGLE_RUNS):
         started = time.perf_counter()
         classify([single])
         latencies.append((time.perf_counter() - started) * 1000)
-    return {
-        "textsPerSecond": len(many) / statistics.median(passes),
+    figures = {
+        "textsPerSecond": len(many) / statistics.median(seconds),
         "singleP50Ms": percentile(latencies, 50),
         "singleP99Ms": percentile(latencies, 99),
     }
+    return figures, result
 
 
 _worker = {}
