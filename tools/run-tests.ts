@@ -53,9 +53,13 @@ async function main(): Promise<void> {
   // and never removes it), go to one folder of this run's, removed at the end.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "npm-test-"));
   process.env.TMPDIR = scratch;
-  const counts = [await runJest(process.argv.slice(2))];
-  for (const dir of PYTHON_SUITES) counts.push(await runUnittest(dir));
-  fs.rmSync(scratch, { recursive: true, force: true });
+  const counts: Counts[] = [];
+  try {
+    counts.push(await runJest(process.argv.slice(2)));
+    for (const dir of PYTHON_SUITES) counts.push(await runUnittest(dir));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
   const totals = counts.reduce(
     (sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed, skipped: sum.skipped + c.skipped }),
     { passed: 0, failed: 0, skipped: 0 },
